@@ -1,0 +1,27 @@
+"""Every django-q2 schedule of Seller Hub, in one list.
+
+`python manage.py setup_schedules` (also run after every migrate) makes the
+database match this list: it creates or updates schedules by name and deletes
+the ones no longer listed. Never add a schedule by hand in admin: it would be
+deleted at the next deploy.
+"""
+
+from dataclasses import dataclass, field
+
+from django_q.models import Schedule
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: str
+    schedule_type: str
+    minutes: int | None = None
+    kwargs: dict = field(default_factory=dict)
+
+
+SCHEDULES = [
+    # Proves the cluster runs tasks; /api/health reports its age.
+    Job("cluster-heartbeat", "config.tasks.cluster_heartbeat", Schedule.MINUTES, minutes=1),
+    Job("sessions-clear", "config.tasks.sessions_clear", Schedule.DAILY),
+]
