@@ -1,7 +1,15 @@
 from django.contrib import admin
+from django.contrib.auth.models import Group
+from rest_framework.authtoken.admin import TokenProxy
 
 from accounts.models import AuditLogEntry, User
 from accounts.services import audit_log_record, model_snapshot
+
+
+# Roles replace Django's groups; API token keys are secrets and are never
+# listed (each user manages their own on the API token page).
+admin.site.unregister(Group)
+admin.site.unregister(TokenProxy)
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -33,7 +41,10 @@ class AuditedAdmin(admin.ModelAdmin):
         super().delete_model(request, obj)
         obj.pk = pk  # keep the id in the log entry
         audit_log_record(
-            actor=request.user, action=self._action(obj, "delete"), obj=obj, before=before,
+            actor=request.user,
+            action=self._action(obj, "delete"),
+            obj=obj,
+            before=before,
             request=request,
         )
 
@@ -42,8 +53,11 @@ class AuditedAdmin(admin.ModelAdmin):
         super().delete_queryset(request, queryset)
         for obj, before in snapshots:
             audit_log_record(
-                actor=request.user, action=self._action(obj, "delete"), obj=obj,
-                before=before, request=request,
+                actor=request.user,
+                action=self._action(obj, "delete"),
+                obj=obj,
+                before=before,
+                request=request,
             )
 
     def save_formset(self, request, form, formset, change):
@@ -55,18 +69,29 @@ class AuditedAdmin(admin.ModelAdmin):
         formset.save()
         for obj in formset.new_objects:
             audit_log_record(
-                actor=request.user, action=self._action(obj, "create"), obj=obj,
-                after=model_snapshot(obj), request=request,
+                actor=request.user,
+                action=self._action(obj, "create"),
+                obj=obj,
+                after=model_snapshot(obj),
+                request=request,
             )
         for obj, _fields in formset.changed_objects:
             audit_log_record(
-                actor=request.user, action=self._action(obj, "update"), obj=obj,
-                before=befores.get(obj.pk), after=model_snapshot(obj), request=request,
+                actor=request.user,
+                action=self._action(obj, "update"),
+                obj=obj,
+                before=befores.get(obj.pk),
+                after=model_snapshot(obj),
+                request=request,
             )
         for obj in formset.deleted_objects:
             audit_log_record(
-                actor=request.user, action=self._action(obj, "delete"), obj=obj,
-                object_repr=str(obj), before=befores.get(obj.pk), request=request,
+                actor=request.user,
+                action=self._action(obj, "delete"),
+                obj=obj,
+                object_repr=str(obj),
+                before=befores.get(obj.pk),
+                request=request,
             )
 
 
@@ -90,7 +115,14 @@ class UserAdmin(AuditedAdmin):
 
 @admin.register(AuditLogEntry)
 class AuditLogEntryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor_email", "action", "object_type", "object_repr", "ip_address"]
+    list_display = [
+        "created_at",
+        "actor_email",
+        "action",
+        "object_type",
+        "object_repr",
+        "ip_address",
+    ]
     list_filter = ["action", "object_type"]
     search_fields = ["actor_email", "action", "object_repr", "object_id"]
     date_hierarchy = "created_at"

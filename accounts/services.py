@@ -37,9 +37,7 @@ def mask_secret(value) -> str:
 
 def _is_secret_field(field) -> bool:
     # django-cryptography's encrypt() wraps a field in a subclass named Encrypted*.
-    return bool(SECRET_NAME.search(field.name)) or type(field).__name__.startswith(
-        "Encrypted"
-    )
+    return bool(SECRET_NAME.search(field.name)) or type(field).__name__.startswith("Encrypted")
 
 
 def _plain(value):

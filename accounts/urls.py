@@ -5,9 +5,15 @@ from accounts import apis, views
 
 urlpatterns = [
     # Pages
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "accounts/password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"
+    ),
     path(
         "accounts/password/change/done/",
         auth_views.PasswordChangeDoneView.as_view(),
@@ -31,7 +37,11 @@ urlpatterns = [
     ),
     path("accounts/api-token/", views.api_token_page, name="api-token"),
     path("settings/", views.settings_page, name="settings"),
-    path("settings/users/<int:pk>/toggle-active/", views.user_active_toggle, name="user-toggle-active"),
+    path(
+        "settings/users/<int:pk>/toggle-active/",
+        views.user_active_toggle,
+        name="user-toggle-active",
+    ),
     # API
     path("api/auth/token", apis.TokenApi.as_view(), name="auth-token"),
     path("api/me", apis.MeApi.as_view(), name="me"),

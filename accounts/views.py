@@ -44,9 +44,7 @@ def settings_page(request):
 def user_active_toggle(request, pk):
     user = get_object_or_404(User, pk=pk)
     try:
-        user_set_active(
-            actor=request.user, user=user, active=not user.is_active, request=request
-        )
+        user_set_active(actor=request.user, user=user, active=not user.is_active, request=request)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

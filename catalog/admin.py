@@ -6,6 +6,14 @@ from catalog.models import Marketplace
 
 @admin.register(Marketplace)
 class MarketplaceAdmin(AuditedAdmin):
-    list_display = ["code", "name", "amazon_marketplace_id", "region", "currency", "time_zone", "active"]
+    list_display = [
+        "code",
+        "name",
+        "amazon_marketplace_id",
+        "region",
+        "currency",
+        "time_zone",
+        "active",
+    ]
     list_filter = ["region", "active"]
     search_fields = ["code", "name", "amazon_marketplace_id"]

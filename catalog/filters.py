@@ -105,9 +105,9 @@ def period_from_query(query) -> tuple[Period, list[str]]:
     if parsed.is_valid():
         return parsed.period(), []
     problems = [
-        f"{field}: {' '.join(str(m) for m in msgs)}" if field != "non_field_errors" else " ".join(
-            str(m) for m in msgs
-        )
+        f"{field}: {' '.join(str(m) for m in msgs)}"
+        if field != "non_field_errors"
+        else " ".join(str(m) for m in msgs)
         for field, msgs in parsed.errors.items()
     ]
     fallback = PeriodQuerySerializer(data={})

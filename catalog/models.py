@@ -33,9 +33,7 @@ class Marketplace(models.Model):
 
     code = models.CharField(max_length=8, unique=True, help_text="Short code, e.g. US, UK, DE.")
     name = models.CharField(max_length=64)
-    amazon_marketplace_id = models.CharField(
-        "Amazon marketplace id", max_length=32, unique=True
-    )
+    amazon_marketplace_id = models.CharField("Amazon marketplace id", max_length=32, unique=True)
     region = models.CharField(max_length=2, choices=Region.choices)
     country_code = models.CharField(max_length=2, help_text="ISO 3166 country code.")
     currency = models.CharField(max_length=3, help_text="ISO 4217, e.g. USD.")

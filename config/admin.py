@@ -2,6 +2,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, resolve_url
 
@@ -26,7 +27,9 @@ class SellerHubAdminSite(admin.AdminSite):
         inner = super().admin_view(view, cacheable)
 
         def guarded(request, *args, **kwargs):
-            if request.user.is_authenticated and not self.has_permission(request):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), resolve_url(settings.LOGIN_URL))
+            if not self.has_permission(request):
                 raise PermissionDenied("The admin is for the owner only.")
             return inner(request, *args, **kwargs)
 

@@ -12,7 +12,7 @@ def secrets_from_environment(app_configs, **kwargs):
                 Warning(
                     f"{name} is not set in the environment; a key generated into "
                     f"{settings.VAR_DIR} is in use.",
-                    hint=f"Set {name} (python -c 'import secrets; print(secrets.token_urlsafe(50))').",
+                    hint=f"Set {name} to a long random value (secrets.token_urlsafe(50)).",
                     id="sellerhub.W001",
                 )
             )
