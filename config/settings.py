@@ -15,6 +15,7 @@ import plotly
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # quick-start database, keys, static
 
 env = environ.Env()
 env_file = BASE_DIR / ".env"
@@ -29,7 +30,6 @@ def _local_secret(name: str) -> str:
     Production sets the variable instead; `check --deploy` reports when it does
     not (see config.checks).
     """
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
     path = VAR_DIR / name
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))
@@ -126,8 +126,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
-    if not DATABASES["default"]["NAME"].startswith(":"):
-        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
