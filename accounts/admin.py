@@ -5,7 +5,6 @@ from rest_framework.authtoken.admin import TokenProxy
 from accounts.models import AuditLogEntry, User
 from accounts.services import audit_log_record, model_snapshot
 
-
 # Roles replace Django's groups; API token keys are secrets and are never
 # listed (each user manages their own on the API token page).
 admin.site.unregister(Group)

@@ -14,14 +14,15 @@ import environ
 import plotly
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)  # quick-start database, keys, static
-
 env = environ.Env()
 env_file = BASE_DIR / ".env"
 if env_file.exists():
     # An explicit environment wins over the file (django-environ's behaviour).
     environ.Env.read_env(env_file)
+
+# An empty variable (as copied from .env.example) means "use the default".
+VAR_DIR = BASE_DIR / (env.str("VAR_DIR", default="") or "var")
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # quick-start database, keys, static
 
 
 def _local_secret(name: str) -> str:
@@ -114,7 +115,9 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------
 DATABASES = {
-    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+    "default": environ.Env.db_url_config(
+        env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+    ),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + IMMEDIATE transactions let the web server and the django-q2
@@ -230,7 +233,7 @@ REPORTING_CURRENCY = env.str("REPORTING_CURRENCY", default="USD").upper()
 
 # --- Static files -----------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+STATIC_ROOT = BASE_DIR / (env.str("STATIC_ROOT", default="") or VAR_DIR / "static")
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATICFILES_FINDERS = [
@@ -241,7 +244,9 @@ STATICFILES_FINDERS = [
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 # Production serves hashed, compressed files collected by `collectstatic`;
 # with STATIC_MANIFEST=false (DEBUG, tests) files come straight from the finders.
-STATIC_MANIFEST = env.bool("STATIC_MANIFEST", default=not DEBUG)
+STATIC_MANIFEST = (
+    env.bool("STATIC_MANIFEST") if env.str("STATIC_MANIFEST", default="") else not DEBUG
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -253,7 +258,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 
 # --- E-mail -----------------------------------------------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_CONFIG = environ.Env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Seller Hub <hub@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -69,9 +69,7 @@ def test_audit_log_api_refuses_nonsense(owner_client, params):
     assert owner_client.get(reverse("audit-log"), params).status_code == 400
 
 
-def test_partner_invite_flow(
-    owner_client, owner, anon_client, django_capture_on_commit_callbacks
-):
+def test_partner_invite_flow(owner_client, owner, anon_client, django_capture_on_commit_callbacks):
     # The e-mail leaves only once the account is committed.
     with django_capture_on_commit_callbacks(execute=True):
         response = owner_client.post(

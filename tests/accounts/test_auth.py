@@ -48,7 +48,11 @@ def test_token_then_me():
     assert key == Token.objects.get(user=user).key
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     me = client.get(reverse("me"))
-    assert me.json() == {"email": "script@shop.test", "full_name": user.full_name, "role": "partner"}
+    assert me.json() == {
+        "email": "script@shop.test",
+        "full_name": user.full_name,
+        "role": "partner",
+    }
     # The same token comes back on the next exchange; its creation is audited once.
     again = client.post(
         reverse("auth-token"), {"email": "script@shop.test", "password": PASSWORD}, format="json"

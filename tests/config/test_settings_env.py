@@ -107,7 +107,8 @@ from django.db import connection, models
 from accounts.crypto import encrypted
 field = encrypted(models.TextField())
 if sys.argv[1] == "encrypt":
-    print(base64.b64encode(bytes(field.get_db_prep_value("Atzr|refresh-token", connection))).decode())
+    stored = bytes(field.get_db_prep_value("Atzr|refresh-token", connection))
+    print(base64.b64encode(stored).decode())
 else:
     print(field.from_db_value(base64.b64decode(sys.argv[2]), None, None))
 """
