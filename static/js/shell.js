@@ -13,9 +13,11 @@
       custom.hidden = !isCustom;
       days.disabled = isCustom;
       custom.querySelectorAll("input").forEach(function (i) { i.disabled = !isCustom; });
-      if (!isCustom) form.submit();
+      if (!isCustom) form.requestSubmit();
     });
     form.addEventListener("submit", function () { if (days.value === "") days.disabled = true; });
+    var marketplace = form.querySelector("select[name=marketplace]");
+    if (marketplace) marketplace.addEventListener("change", function () { form.requestSubmit(); });
   });
 
   function cellValue(cell) {
