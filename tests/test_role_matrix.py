@@ -22,7 +22,7 @@ PUBLIC = {"anon": 200, "partner": 200, "owner": 200}
 # URL name -> (kwargs for reverse, expected GET status per role)
 RULES = {
     "home": ({}, {"anon": 302, "partner": 302, "owner": 302}),
-    "favicon": ({}, {"anon": 301, "partner": 301, "owner": 301}),
+    "favicon": ({}, {"anon": 302, "partner": 302, "owner": 302}),
     # Signed-in users are sent on from the login page.
     "login": ({}, {"anon": 200, "partner": 302, "owner": 302}),
     "logout": ({}, {"anon": 405, "partner": 405, "owner": 405}),  # POST only
