@@ -17,8 +17,16 @@ class AuditedAdmin(admin.ModelAdmin):
     Inline rows are logged one by one, with the same before/after diff.
     """
 
-    def _action(self, obj, verb):
-        return f"{obj._meta.label_lower}.{verb}"
+    def _log(self, request, obj, verb, before=None, after=None):
+        audit_log_record(
+            actor=request.user,
+            action=f"{obj._meta.label_lower}.{verb}",
+            obj=obj,
+            object_repr=str(obj),
+            before=before,
+            after=after,
+            request=request,
+        )
 
     def _stored(self, obj):
         return model_snapshot(type(obj)._default_manager.get(pk=obj.pk))
@@ -26,38 +34,17 @@ class AuditedAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         before = self._stored(obj) if change and obj.pk else None
         super().save_model(request, obj, form, change)
-        audit_log_record(
-            actor=request.user,
-            action=self._action(obj, "update" if change else "create"),
-            obj=obj,
-            before=before,
-            after=model_snapshot(obj),
-            request=request,
-        )
+        self._log(request, obj, "update" if change else "create", before, model_snapshot(obj))
 
     def delete_model(self, request, obj):
-        before, pk = model_snapshot(obj), obj.pk
-        super().delete_model(request, obj)
-        obj.pk = pk  # keep the id in the log entry
-        audit_log_record(
-            actor=request.user,
-            action=self._action(obj, "delete"),
-            obj=obj,
-            before=before,
-            request=request,
-        )
+        self.delete_queryset(request, type(obj)._default_manager.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset):
-        snapshots = [(obj, model_snapshot(obj)) for obj in queryset]
+        doomed = [(obj, obj.pk, model_snapshot(obj)) for obj in queryset]
         super().delete_queryset(request, queryset)
-        for obj, before in snapshots:
-            audit_log_record(
-                actor=request.user,
-                action=self._action(obj, "delete"),
-                obj=obj,
-                before=before,
-                request=request,
-            )
+        for obj, pk, before in doomed:
+            obj.pk = pk  # Django clears it on delete; the log keeps the id
+            self._log(request, obj, "delete", before)
 
     def save_formset(self, request, form, formset, change):
         befores = {
@@ -67,31 +54,11 @@ class AuditedAdmin(admin.ModelAdmin):
         }
         formset.save()
         for obj in formset.new_objects:
-            audit_log_record(
-                actor=request.user,
-                action=self._action(obj, "create"),
-                obj=obj,
-                after=model_snapshot(obj),
-                request=request,
-            )
+            self._log(request, obj, "create", after=model_snapshot(obj))
         for obj, _fields in formset.changed_objects:
-            audit_log_record(
-                actor=request.user,
-                action=self._action(obj, "update"),
-                obj=obj,
-                before=befores.get(obj.pk),
-                after=model_snapshot(obj),
-                request=request,
-            )
+            self._log(request, obj, "update", befores.get(obj.pk), model_snapshot(obj))
         for obj in formset.deleted_objects:
-            audit_log_record(
-                actor=request.user,
-                action=self._action(obj, "delete"),
-                obj=obj,
-                object_repr=str(obj),
-                before=befores.get(obj.pk),
-                request=request,
-            )
+            self._log(request, obj, "delete", befores.get(obj.pk))
 
 
 @admin.register(User)

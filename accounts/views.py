@@ -32,7 +32,7 @@ def settings_page(request):
         {
             "form": form,
             "users": User.objects.all(),
-            "audit_entries": AuditLogEntry.objects.select_related(None)[:20],
+            "audit_entries": AuditLogEntry.objects.all()[:20],
             "page_title": "Settings",
             "nav": "settings",
         },

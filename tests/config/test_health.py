@@ -1,17 +1,14 @@
 import json
-import os
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from config.services import HEARTBEAT_KEY
+from tests.subprocess_django import run_django
 
 pytestmark = pytest.mark.django_db
 
@@ -48,21 +45,10 @@ def _health_in_subprocess(database_url):
         "r = Client().get('/api/health');"
         "print(json.dumps({'status': r.status_code, 'body': r.json()}))"
     )
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "ALLOWED_HOSTS": "testserver",
-    }
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
+    out = run_django(
+        ["-c", code], {"DATABASE_URL": database_url, "ALLOWED_HOSTS": "testserver"}, timeout=60
     )
+    assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

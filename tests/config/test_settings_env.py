@@ -2,11 +2,8 @@
 
 import base64
 import json
-import os
-import subprocess
-import sys
 
-from django.conf import settings
+from tests.subprocess_django import run_django
 
 PROBE = """
 import json, django
@@ -22,34 +19,9 @@ print(json.dumps({
 }))
 """
 
-CLEAN_ENV = {
-    k: v
-    for k, v in os.environ.items()
-    if k
-    not in {
-        "DATABASE_URL",
-        "REDIS_URL",
-        "EMAIL_URL",
-        "SECRET_KEY",
-        "FIELD_ENCRYPTION_KEY",
-        "ALLOWED_HOSTS",
-        "HTTPS",
-        "DEBUG",
-    }
-}
-
 
 def run(code, env, tmp_path):
-    env = {**CLEAN_ENV, "VAR_DIR": str(tmp_path / "var"), **env}
-    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_django(["-c", code], {"VAR_DIR": str(tmp_path / "var"), **env})
 
 
 def probe(env, tmp_path):
@@ -116,19 +88,8 @@ else:
 
 def test_rotating_secret_key_keeps_encrypted_fields_readable(tmp_path):
     def call(args, secret, field_key="field-key-" + "k" * 40):
-        out = subprocess.run(
-            [sys.executable, "-c", ENCRYPT_ROUNDTRIP, *args],
-            env={
-                **CLEAN_ENV,
-                "VAR_DIR": str(tmp_path),
-                "SECRET_KEY": secret,
-                "FIELD_ENCRYPTION_KEY": field_key,
-            },
-            cwd=settings.BASE_DIR,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        keys = {"SECRET_KEY": secret, "FIELD_ENCRYPTION_KEY": field_key}
+        out = run_django(["-c", ENCRYPT_ROUNDTRIP, *args], {"VAR_DIR": str(tmp_path), **keys})
         return out.returncode, out.stdout.strip(), out.stderr
 
     code, stored, err = call(["encrypt"], "first-secret-key-" + "a" * 40)
@@ -145,14 +106,8 @@ def test_rotating_secret_key_keeps_encrypted_fields_readable(tmp_path):
 
 
 def check_deploy(env, tmp_path):
-    return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        env={**CLEAN_ENV, "VAR_DIR": str(tmp_path / "var"), **env},
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    args = ["manage.py", "check", "--deploy", "--fail-level", "WARNING"]
+    return run_django(args, {"VAR_DIR": str(tmp_path / "var"), **env})
 
 
 PRODUCTION = {
