@@ -1,7 +1,12 @@
+import datetime
 import zoneinfo
+from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 
 
 def validate_time_zone(value):
@@ -48,3 +53,279 @@ class Marketplace(models.Model):
 
     def __str__(self):
         return f"{self.code} ({self.domain})"
+
+
+currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a 3-letter ISO 4217 code, e.g. USD.")
+MONEY = {"max_digits": 14, "decimal_places": 4}
+
+
+def validate_barcode(value):
+    """EAN-8, UPC-A (12), EAN-13 or GTIN-14 with a valid GS1 check digit."""
+    if not value.isdigit() or len(value) not in (8, 12, 13, 14):
+        raise ValidationError("A barcode is 8, 12, 13 or 14 digits (EAN/UPC/GTIN).")
+    digits = [int(d) for d in value]
+    body, check = digits[:-1], digits[-1]
+    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    if (10 - total % 10) % 10 != check:
+        raise ValidationError(f"{value} has a wrong check digit.")
+
+
+class Product(models.Model):
+    """What the seller buys and stocks, under their own internal SKU."""
+
+    sku = models.CharField("internal SKU", max_length=64, unique=True)
+    title = models.CharField(max_length=300)
+    brand = models.CharField(max_length=100, blank=True)
+    category = models.CharField(max_length=100, blank=True)
+    active = models.BooleanField(default=True)
+    barcode = models.CharField(
+        max_length=14, blank=True, validators=[validate_barcode], help_text="EAN/UPC/GTIN"
+    )
+    case_pack = models.PositiveIntegerField(
+        default=1, validators=[MinValueValidator(1)], help_text="Units per supplier case."
+    )
+    supplier = models.CharField(max_length=200, blank=True)
+    lead_time_days = models.PositiveIntegerField(
+        "supplier lead time (days)", default=0, help_text="Production time at the supplier."
+    )
+
+    class Meta:
+        ordering = ["sku"]
+
+    def __str__(self):
+        return f"{self.sku} · {self.title}"
+
+
+class Channel(models.TextChoices):
+    AMAZON = "amazon", "Amazon"
+    SHOPIFY = "shopify", "Shopify"
+    WALMART = "walmart", "Walmart"
+    OTHER = "other", "Other"
+
+
+class Fulfillment(models.TextChoices):
+    FBA = "FBA", "Fulfilled by Amazon"
+    FBM = "FBM", "Merchant fulfilled"
+
+
+class Listing(models.Model):
+    """One sellable offer: a seller SKU on a marketplace, mapped to a Product.
+
+    Several listings may map to one product (other marketplaces, old SKUs).
+    """
+
+    marketplace = models.ForeignKey(Marketplace, on_delete=models.PROTECT)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.AMAZON)
+    seller_sku = models.CharField("seller SKU", max_length=64)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="listings")
+    fulfillment = models.CharField(
+        max_length=3, choices=Fulfillment.choices, default=Fulfillment.FBA
+    )
+    asin = models.CharField("ASIN", max_length=10, blank=True, db_index=True)
+    fnsku = models.CharField("FNSKU", max_length=10, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["marketplace__code", "seller_sku"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["marketplace", "channel", "seller_sku"], name="listing_unique_sku"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.marketplace.code} {self.seller_sku}"
+
+
+class SkuCostQuerySet(models.QuerySet):
+    def on(self, day):
+        """Costs in force on `day`: the latest effective_from ≤ day per product."""
+        return self.filter(effective_from__lte=day).order_by("product_id", "-effective_from")
+
+
+class SkuCost(models.Model):
+    """Landed cost of one unit, effective from a date until the next entry.
+
+    History is never overwritten: a price change is a new row.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="costs")
+    effective_from = models.DateField()
+    unit_cost = models.DecimalField(**MONEY, validators=[MinValueValidator(0)])
+    inbound_freight_per_unit = models.DecimalField(
+        **MONEY, default=0, validators=[MinValueValidator(0)]
+    )
+    other_per_unit = models.DecimalField(**MONEY, default=0, validators=[MinValueValidator(0)])
+    currency = models.CharField(max_length=3, validators=[currency_validator])
+
+    objects = SkuCostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["product__sku", "-effective_from"]
+        verbose_name = "SKU cost"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "effective_from"], name="skucost_one_per_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.product.sku} from {self.effective_from}: {self.landed_cost} {self.currency}"
+
+    @property
+    def landed_cost(self):
+        return self.unit_cost + self.inbound_freight_per_unit + self.other_per_unit
+
+
+class FeeRule(models.Model):
+    """Estimated Amazon fees per listing, used until actual fees arrive."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="fee_rules")
+    effective_from = models.DateField()
+    referral_fee_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    fba_fee_per_unit = models.DecimalField(**MONEY, default=0, validators=[MinValueValidator(0)])
+    currency = models.CharField(max_length=3, validators=[currency_validator])
+
+    class Meta:
+        ordering = ["listing__seller_sku", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["listing", "effective_from"], name="feerule_one_per_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.listing} from {self.effective_from}"
+
+
+class Location(models.TextChoices):
+    FBA = "fba", "Amazon FBA"
+    WAREHOUSE = "warehouse", "Own warehouse"
+    THREE_PL = "3pl", "3PL"
+
+
+class InventorySource(models.TextChoices):
+    SYNC = "sync", "Amazon sync"
+    MANUAL = "manual", "Manual"
+    IMPORT = "import", "Import"
+
+
+class InventoryLevelQuerySet(models.QuerySet):
+    def stale(self, now=None):
+        return self.filter(as_of__lt=stale_cutoff(now))
+
+    def fresh(self, now=None):
+        return self.filter(as_of__gte=stale_cutoff(now))
+
+
+def stale_cutoff(now=None):
+    now = now or timezone.now()
+    return now - datetime.timedelta(hours=settings.INVENTORY_STALE_HOURS)
+
+
+class InventoryLevel(models.Model):
+    """The latest known stock of a listing at one location, and how old it is."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="inventory")
+    location = models.CharField(max_length=16, choices=Location.choices, default=Location.FBA)
+    available = models.PositiveIntegerField(default=0)
+    reserved = models.PositiveIntegerField(default=0)
+    inbound_working = models.PositiveIntegerField(default=0)
+    inbound_shipped = models.PositiveIntegerField(default=0)
+    inbound_receiving = models.PositiveIntegerField(default=0)
+    unfulfillable = models.PositiveIntegerField(default=0)
+    as_of = models.DateTimeField(help_text="When these numbers were true (UTC).")
+    source = models.CharField(
+        max_length=8, choices=InventorySource.choices, default=InventorySource.MANUAL
+    )
+
+    objects = InventoryLevelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["listing__marketplace__code", "listing__seller_sku", "location"]
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "location"], name="inventory_one_per_place")
+        ]
+
+    def __str__(self):
+        return f"{self.listing} @ {self.get_location_display()}: {self.available}"
+
+    @property
+    def inbound(self):
+        return self.inbound_working + self.inbound_shipped + self.inbound_receiving
+
+    def is_stale(self, now=None):
+        return self.as_of < stale_cutoff(now)
+
+
+class FxRate(models.Model):
+    """How many units of the reporting currency one unit of `currency` bought that day."""
+
+    currency = models.CharField(max_length=3, validators=[currency_validator])
+    date = models.DateField()
+    rate = models.DecimalField(
+        max_digits=20, decimal_places=10, validators=[MinValueValidator(Decimal("0.0000000001"))]
+    )
+
+    class Meta:
+        ordering = ["currency", "-date"]
+        verbose_name = "FX rate"
+        constraints = [
+            models.UniqueConstraint(fields=["currency", "date"], name="fxrate_one_per_day")
+        ]
+
+    def __str__(self):
+        return f"{self.currency} {self.date}: {self.rate} {settings.REPORTING_CURRENCY}"
+
+
+class SkuSource(models.TextChoices):
+    ORDERS = "orders", "Orders"
+    ADS = "ads", "Ads"
+    INVENTORY = "inventory", "Inventory"
+
+
+class ObservedSku(models.Model):
+    """A seller SKU seen in Amazon data (orders, ads, inventory).
+
+    Later apps report what they see through `catalog.services.sku_observe`;
+    one with no Listing is unmapped and shows in data health.
+    """
+
+    marketplace = models.ForeignKey(Marketplace, on_delete=models.CASCADE)
+    seller_sku = models.CharField("seller SKU", max_length=64)
+    source = models.CharField(max_length=16, choices=SkuSource.choices)
+    asin = models.CharField("ASIN", max_length=10, blank=True)
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["marketplace__code", "seller_sku"]
+        verbose_name = "seen SKU"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["marketplace", "seller_sku", "source"], name="observedsku_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.marketplace.code} {self.seller_sku} ({self.source})"
+
+
+class DataHealthSnapshot(models.Model):
+    """The data-health counts of one day, kept for the 30-day trend."""
+
+    date = models.DateField(unique=True)
+    unmapped_skus = models.PositiveIntegerField()
+    products_missing_cost = models.PositiveIntegerField()
+    listings_missing_fee_rule = models.PositiveIntegerField()
+    stale_inventory = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-date"]
+
+    def __str__(self):
+        return f"Data health {self.date}"

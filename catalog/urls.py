@@ -1,27 +1,15 @@
 from django.urls import path
 
-from accounts.pages import NotBuiltPage
+from catalog import apis, views
 
 urlpatterns = [
+    path("inventory/", views.inventory_page, name="inventory"),
+    path("data-health/", views.data_health_page, name="data-health"),
+    path("api/inventory", apis.InventoryListApi.as_view(), name="inventory-list"),
     path(
-        "inventory/",
-        NotBuiltPage.as_view(
-            title="Inventory",
-            nav="inventory",
-            issue=3,
-            summary="Stock levels by marketplace and SKU with how fresh each number is.",
-        ),
-        name="inventory",
+        "api/inventory/<str:marketplace>/<path:sku>",
+        apis.InventoryDetailApi.as_view(),
+        name="inventory-detail",
     ),
-    path(
-        "data-health/",
-        NotBuiltPage.as_view(
-            title="Data health",
-            nav="data-health",
-            issue=3,
-            summary="Unmapped SKUs, products sold without a cost, listings without a fee rule "
-            "and stale inventory, with their 30-day trend.",
-        ),
-        name="data-health",
-    ),
+    path("api/catalog/data-health", apis.DataHealthApi.as_view(), name="data-health-api"),
 ]

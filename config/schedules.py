@@ -24,4 +24,6 @@ SCHEDULES = [
     # Proves the cluster runs tasks; /api/health reports its age.
     Job("cluster-heartbeat", "config.tasks.cluster_heartbeat", Schedule.MINUTES, minutes=1),
     Job("sessions-clear", "config.tasks.sessions_clear", Schedule.DAILY),
+    # Keeps one row of data-health counts per day for the 30-day trend.
+    Job("data-health-snapshot", "catalog.tasks.data_health_snapshot", Schedule.HOURLY),
 ]

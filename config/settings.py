@@ -230,6 +230,8 @@ USE_I18N = True
 USE_TZ = True
 # Money is reported in this currency (FX-converted per day).
 REPORTING_CURRENCY = env.str("REPORTING_CURRENCY", default="USD").upper()
+# Inventory older than this is shown as stale and counted in data health.
+INVENTORY_STALE_HOURS = env.int("INVENTORY_STALE_HOURS", default=24)
 
 # --- Static files -----------------------------------------------------------
 STATIC_URL = "static/"

@@ -48,6 +48,13 @@ RULES = {
     "me": ({}, API),
     "audit-log": ({}, OWNER_API),
     "health": ({}, PUBLIC),
+    "inventory-list": ({}, API),
+    # Reads for everyone signed in; PUT/DELETE are owner only (tests/catalog).
+    "inventory-detail": (
+        {"marketplace": "US", "sku": "NOPE"},
+        {"anon": 401, "partner": 404, "owner": 404},
+    ),
+    "data-health-api": ({}, API),
     "api-schema": ({}, API),
     "api-docs": ({}, API),
 }

@@ -74,7 +74,8 @@ def test_health_503_when_migrations_are_pending(anon_client, monkeypatch):
     import config.services
 
     monkeypatch.setattr(config.services, "_migrations_applied", False)
-    MigrationRecorder(connection).migration_qs.filter(app="catalog").delete()
+    latest = MigrationRecorder(connection).migration_qs.filter(app="catalog").latest("id")
+    latest.delete()
     response = anon_client.get(reverse("health"))
     assert response.status_code == 503
     assert response.json()["migrations"] == {"ok": False, "unapplied": 1}

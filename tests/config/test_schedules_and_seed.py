@@ -27,7 +27,7 @@ def test_setup_schedules_upserts_by_name_and_deletes_unlisted():
     heartbeat_id = Schedule.objects.get(name="cluster-heartbeat").pk
     out = io.StringIO()
     call_command("setup_schedules", stdout=out)
-    assert out.getvalue().strip() == ("Schedules: 0 created, 1 updated, 1 deleted, 1 unchanged.")
+    assert out.getvalue().strip() == ("Schedules: 0 created, 1 updated, 1 deleted, 2 unchanged.")
     heartbeat = Schedule.objects.get(name="cluster-heartbeat")
     assert (heartbeat.pk, heartbeat.func, heartbeat.minutes) == (
         heartbeat_id,
@@ -35,7 +35,7 @@ def test_setup_schedules_upserts_by_name_and_deletes_unlisted():
         1,
     )
     assert not Schedule.objects.filter(name="hand-made").exists()
-    assert schedules_apply() == {"created": 0, "updated": 0, "deleted": 0, "unchanged": 2}
+    assert schedules_apply() == {"created": 0, "updated": 0, "deleted": 0, "unchanged": 3}
 
 
 def _table_counts():

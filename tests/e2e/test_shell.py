@@ -9,6 +9,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 OWNER = ("owner@example.com", "seller-hub-owner")
 PARTNER = ("partner@example.com", "seller-hub-partner")
+NOT_BUILT = {"dashboard", "ads", "attribution", "forecast", "restock", "alerts"}
 
 
 @pytest.fixture
@@ -33,7 +34,8 @@ def test_partner_visits_every_page_and_cannot_open_settings(demo, session):
         response = page.goto(href)
         assert response.status == 200, key
         assert page.locator("h1").inner_text()
-        assert "This page is not built yet." in page.content()
+        if key in NOT_BUILT:
+            assert "This page is not built yet." in page.content()
     assert session.errors == []
     assert page.goto("/settings/").status == 403
     assert "You do not have access" in page.content()

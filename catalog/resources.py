@@ -1,0 +1,317 @@
+"""CSV/XLSX import and export of the catalog (django-import-export resources).
+
+Used by the admin (with its dry-run preview) and by `import_csv`/`export_csv`.
+An import with any bad row changes nothing (`rollback_on_validation_errors`);
+every bad row is reported with its line and reason. Rows that did not change
+are skipped, so exporting then re-importing a file reports no changes.
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from import_export import fields, resources, widgets
+
+from accounts.services import audit_log_record
+from catalog.models import (
+    FeeRule,
+    FxRate,
+    InventoryLevel,
+    InventorySource,
+    Listing,
+    Marketplace,
+    Product,
+    SkuCost,
+)
+
+
+class LocaleDecimalWidget(widgets.DecimalWidget):
+    """Accepts 12.50 and, from European spreadsheets, 12,50."""
+
+    def clean(self, value, row=None, **kwargs):
+        if isinstance(value, str):
+            value = value.strip().replace(" ", "")
+            if "," in value and "." not in value:
+                value = value.replace(",", ".")
+        if value in ("", None):
+            return None
+        try:
+            return Decimal(str(value))
+        except InvalidOperation as exc:
+            raise ValueError(f"{value!r} is not a number") from exc
+
+
+class StrictIntegerWidget(widgets.IntegerWidget):
+    def clean(self, value, row=None, **kwargs):
+        if value in ("", None):
+            return None
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation as exc:
+            raise ValueError(f"{value!r} is not a whole number") from exc
+        if number != number.to_integral_value():
+            raise ValueError(f"{value!r} is not a whole number")
+        return int(number)
+
+
+class CachedLookupWidget(widgets.ForeignKeyWidget):
+    """ForeignKeyWidget with one query per distinct value and a clear error."""
+
+    def __init__(self, model, field, label):
+        super().__init__(model, field)
+        self.label = label
+        self.cache = {}
+
+    def clean(self, value, row=None, **kwargs):
+        key = str(value or "").strip()
+        if not key:
+            raise ValueError(f"{self.label} is required")
+        if self.field == "code":
+            key = key.upper()
+        if key not in self.cache:
+            self.cache[key] = self.model.objects.filter(**{self.field: key}).first()
+        if self.cache[key] is None:
+            raise ValueError(f"unknown {self.label} {key!r}")
+        return self.cache[key]
+
+
+class ListingWidget(widgets.Widget):
+    """The listing named by the row's marketplace and seller_sku columns."""
+
+    def __init__(self):
+        super().__init__()
+        self.cache = {}
+
+    def clean(self, value, row=None, **kwargs):
+        code = str((row or {}).get("marketplace") or "").strip().upper()
+        sku = str(value or "").strip()
+        if not code or not sku:
+            raise ValueError("marketplace and seller_sku are required")
+        if (code, sku) not in self.cache:
+            self.cache[(code, sku)] = (
+                Listing.objects.filter(marketplace__code=code, seller_sku=sku)
+                .select_related("marketplace")
+                .first()
+            )
+        if self.cache[(code, sku)] is None:
+            raise ValueError(f"no listing for seller SKU {sku!r} in {code}: map it first")
+        return self.cache[(code, sku)]
+
+    def render(self, value, obj=None, **kwargs):
+        return value.seller_sku if value else ""
+
+
+def _text(attribute, column=None):
+    return fields.Field(attribute=attribute, column_name=column or attribute, default="")
+
+
+class CatalogResource(resources.ModelResource):
+    kind = ""
+
+    class Meta:
+        skip_unchanged = True
+        report_skipped = False
+        clean_model_instances = True
+        use_transactions = True
+        rollback_on_validation_errors = True
+
+    def before_import(self, dataset, **kwargs):
+        for field in self.fields.values():
+            if hasattr(field.widget, "cache"):
+                field.widget.cache = {}
+        missing = [
+            f.column_name
+            for f in self.get_import_fields()
+            if f.column_name not in dataset.headers and f.column_name in self.required_columns
+        ]
+        if missing:
+            raise ValidationError(f"Missing column(s): {', '.join(missing)}")
+
+    required_columns: tuple = ()
+    progress = None  # a tqdm bar the import_csv command sets
+
+    def import_row(self, row, instance_loader, **kwargs):
+        result = super().import_row(row, instance_loader, **kwargs)
+        if self.progress is not None:
+            self.progress.update(1)
+        return result
+
+    def after_import(self, dataset, result, **kwargs):
+        if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
+            return
+        totals = result.totals
+        audit_log_record(
+            actor=kwargs.get("user"),
+            action=f"catalog.import.{self.kind}",
+            object_repr=f"{self.kind} import {kwargs.get('file_name') or ''}".strip(),
+            after={
+                "file": kwargs.get("file_name") or "",
+                "rows": result.total_rows,
+                "new": totals.get("new", 0),
+                "updated": totals.get("update", 0),
+                "unchanged": totals.get("skip", 0),
+            },
+            request=kwargs.get("request"),
+        )
+
+
+class ProductResource(CatalogResource):
+    kind = "products"
+    required_columns = ("sku", "title")
+    case_pack = fields.Field("case_pack", "case_pack", StrictIntegerWidget(), default=1)
+    lead_time_days = fields.Field(
+        "lead_time_days", "lead_time_days", StrictIntegerWidget(), default=0
+    )
+    active = fields.Field("active", "active", widgets.BooleanWidget(), default=True)
+
+    class Meta(CatalogResource.Meta):
+        model = Product
+        import_id_fields = ["sku"]
+        fields = [
+            "sku",
+            "title",
+            "brand",
+            "category",
+            "active",
+            "barcode",
+            "case_pack",
+            "supplier",
+            "lead_time_days",
+        ]
+
+
+class ListingResource(CatalogResource):
+    kind = "listings"
+    required_columns = ("marketplace", "seller_sku", "product")
+    marketplace = fields.Field(
+        "marketplace", "marketplace", CachedLookupWidget(Marketplace, "code", "marketplace")
+    )
+    product = fields.Field("product", "product", CachedLookupWidget(Product, "sku", "product"))
+    active = fields.Field("active", "active", widgets.BooleanWidget(), default=True)
+
+    class Meta(CatalogResource.Meta):
+        model = Listing
+        import_id_fields = ["marketplace", "channel", "seller_sku"]
+        fields = [
+            "marketplace",
+            "channel",
+            "seller_sku",
+            "product",
+            "fulfillment",
+            "asin",
+            "fnsku",
+            "active",
+        ]
+
+
+MONEY_WIDGET = LocaleDecimalWidget()
+
+
+class SkuCostResource(CatalogResource):
+    kind = "sku_costs"
+    required_columns = ("product", "effective_from", "unit_cost", "currency")
+    product = fields.Field("product", "product", CachedLookupWidget(Product, "sku", "product"))
+    unit_cost = fields.Field("unit_cost", "unit_cost", MONEY_WIDGET)
+    inbound_freight_per_unit = fields.Field(
+        "inbound_freight_per_unit", "inbound_freight_per_unit", MONEY_WIDGET, default=0
+    )
+    other_per_unit = fields.Field("other_per_unit", "other_per_unit", MONEY_WIDGET, default=0)
+
+    class Meta(CatalogResource.Meta):
+        model = SkuCost
+        import_id_fields = ["product", "effective_from"]
+        fields = [
+            "product",
+            "effective_from",
+            "unit_cost",
+            "inbound_freight_per_unit",
+            "other_per_unit",
+            "currency",
+        ]
+
+
+class FeeRuleResource(CatalogResource):
+    kind = "fee_rules"
+    required_columns = ("marketplace", "seller_sku", "effective_from", "referral_fee_percent")
+    marketplace = fields.Field(
+        attribute="listing__marketplace__code", column_name="marketplace", readonly=True
+    )
+    listing = fields.Field("listing", "seller_sku", ListingWidget())
+    referral_fee_percent = fields.Field(
+        "referral_fee_percent", "referral_fee_percent", MONEY_WIDGET
+    )
+    fba_fee_per_unit = fields.Field("fba_fee_per_unit", "fba_fee_per_unit", MONEY_WIDGET, default=0)
+
+    class Meta(CatalogResource.Meta):
+        model = FeeRule
+        import_id_fields = ["listing", "effective_from"]
+        fields = [
+            "marketplace",
+            "listing",
+            "effective_from",
+            "referral_fee_percent",
+            "fba_fee_per_unit",
+            "currency",
+        ]
+
+
+class InventoryResource(CatalogResource):
+    kind = "inventory"
+    required_columns = ("marketplace", "seller_sku", "available", "as_of")
+    marketplace = fields.Field(
+        attribute="listing__marketplace__code", column_name="marketplace", readonly=True
+    )
+    listing = fields.Field("listing", "seller_sku", ListingWidget())
+    available = fields.Field("available", "available", StrictIntegerWidget())
+    reserved = fields.Field("reserved", "reserved", StrictIntegerWidget(), default=0)
+    inbound_working = fields.Field(
+        "inbound_working", "inbound_working", StrictIntegerWidget(), default=0
+    )
+    inbound_shipped = fields.Field(
+        "inbound_shipped", "inbound_shipped", StrictIntegerWidget(), default=0
+    )
+    inbound_receiving = fields.Field(
+        "inbound_receiving", "inbound_receiving", StrictIntegerWidget(), default=0
+    )
+    unfulfillable = fields.Field("unfulfillable", "unfulfillable", StrictIntegerWidget(), default=0)
+    source = fields.Field("source", "source", default=InventorySource.IMPORT)
+
+    class Meta(CatalogResource.Meta):
+        model = InventoryLevel
+        import_id_fields = ["listing", "location"]
+        fields = [
+            "marketplace",
+            "listing",
+            "location",
+            "available",
+            "reserved",
+            "inbound_working",
+            "inbound_shipped",
+            "inbound_receiving",
+            "unfulfillable",
+            "as_of",
+            "source",
+        ]
+
+
+class FxRateResource(CatalogResource):
+    kind = "fx_rates"
+    required_columns = ("currency", "date", "rate")
+    rate = fields.Field("rate", "rate", MONEY_WIDGET)
+
+    class Meta(CatalogResource.Meta):
+        model = FxRate
+        import_id_fields = ["currency", "date"]
+        fields = ["currency", "date", "rate"]
+
+
+RESOURCES = {
+    r.kind: r
+    for r in (
+        ProductResource,
+        ListingResource,
+        SkuCostResource,
+        FeeRuleResource,
+        InventoryResource,
+        FxRateResource,
+    )
+}
