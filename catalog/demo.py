@@ -1,6 +1,30 @@
-"""Demo marketplaces: Amazon's ids, currencies and the day boundary Seller Central uses."""
+"""Demo catalog: marketplaces, ~60 products, listings, costs, fees, stock, FX.
 
-from catalog.models import Marketplace, Region
+Deterministic for a seed and idempotent: rows are found by their natural keys
+and left alone when they exist. A few things are wrong on purpose so the data
+health page has something to show: unmapped SKUs, products without a cost,
+listings without a fee rule, stale and nearly sold-out stock.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.utils import timezone
+
+from catalog.models import (
+    FeeRule,
+    FxRate,
+    InventoryLevel,
+    InventorySource,
+    Listing,
+    Location,
+    Marketplace,
+    ObservedSku,
+    Product,
+    Region,
+    SkuCost,
+    SkuSource,
+)
 
 MARKETPLACES = [
     # code, name, Amazon marketplace id, region, country, currency, time zone, domain
@@ -42,9 +66,68 @@ MARKETPLACES = [
     ("JP", "Japan", "A1VC38T7YXB528", Region.FE, "JP", "JPY", "Asia/Tokyo", "amazon.co.jp"),
 ]
 
+CATEGORIES = {
+    "Kitchen": [
+        "Silicone Spatula Set",
+        "Bamboo Cutting Board",
+        "Pour-Over Coffee Kettle",
+        "Glass Meal Prep Containers",
+        "Cast Iron Skillet",
+        "Herb Keeper",
+    ],
+    "Outdoor": [
+        "Camping Lantern",
+        "Insulated Water Bottle",
+        "Packable Rain Jacket",
+        "Hammock Straps",
+        "Trekking Poles",
+        "Dry Bag",
+    ],
+    "Pets": [
+        "Slow Feeder Dog Bowl",
+        "Cat Scratching Post",
+        "Reflective Dog Leash",
+        "Pet Grooming Glove",
+        "Chew Toy Bundle",
+    ],
+    "Home": [
+        "Linen Throw Pillow Cover",
+        "Blackout Curtains",
+        "Bamboo Drawer Organizer",
+        "Scented Soy Candle",
+        "Wall Hook Rail",
+    ],
+}
+COLOURS = ["Black", "Sage", "Sand", "Navy"]
+BRANDS = ["Northwind", "Fieldcraft"]
+SUPPLIERS = [("Ningbo Homeware Co.", 35), ("Shenzhen Outdoor Ltd.", 45), ("Porto Textiles", 21)]
+# (marketplace, share of products listed there, referral %, FBA fee range in local currency)
+PRESENCE = [
+    ("US", 1.0, "15.00", (3.2, 6.9)),
+    ("CA", 0.3, "15.00", (4.5, 8.9)),
+    ("UK", 0.55, "15.30", (2.6, 5.4)),
+    ("DE", 0.5, "15.00", (2.9, 5.9)),
+    ("FR", 0.2, "15.00", (3.0, 6.1)),
+    ("JP", 0.15, "10.00", (380, 720)),
+]
+FX_START = {"EUR": 1.08, "GBP": 1.27, "CAD": 0.74, "MXN": 0.058, "JPY": 0.0068}
+FX_DAYS = 560
 
-def seed(rng, out):
-    created = 0
+
+def _ean13(rng) -> str:
+    body = [rng.randrange(10) for _ in range(12)]
+    total = sum(d * (3 if i % 2 else 1) for i, d in enumerate(body))
+    return "".join(map(str, body)) + str((10 - total % 10) % 10)
+
+
+def _code(rng, prefix, length):
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789"
+    return prefix + "".join(rng.choice(alphabet) for _ in range(length - len(prefix)))
+
+
+def marketplaces_seed() -> int:
+    """The nine marketplaces with Amazon's ids; returns how many were added."""
+    added = 0
     for code, name, mid, region, country, currency, tz, domain in MARKETPLACES:
         _, new = Marketplace.objects.get_or_create(
             code=code,
@@ -58,5 +141,166 @@ def seed(rng, out):
                 "domain": domain,
             },
         )
-        created += new
-    out.write(f"Marketplaces: {created} added, {len(MARKETPLACES) - created} already there.")
+        added += new
+    return added
+
+
+def seed(rng, out):
+    added = dict.fromkeys(
+        ("marketplaces", "products", "listings", "costs", "fees", "stock", "fx", "seen"), 0
+    )
+    added["marketplaces"] = marketplaces_seed()
+    markets = {m.code: m for m in Marketplace.objects.all()}
+    today = timezone.localdate()
+    now = timezone.now()
+
+    products = []
+    number = 1000
+    for category, items in CATEGORIES.items():
+        for item in items:
+            for colour in rng.sample(COLOURS, 3 if category in ("Kitchen", "Outdoor") else 2):
+                number += 1
+                supplier, lead = rng.choice(SUPPLIERS)
+                product, new = Product.objects.get_or_create(
+                    sku=f"SH-{number}",
+                    defaults={
+                        "title": f"{item}, {colour}",
+                        "brand": rng.choice(BRANDS),
+                        "category": category,
+                        "barcode": _ean13(rng),
+                        "case_pack": rng.choice([6, 12, 24, 48]),
+                        "supplier": supplier,
+                        "lead_time_days": lead,
+                    },
+                )
+                added["products"] += new
+                products.append(product)
+
+    costless = {products[7].pk, products[33].pk}  # deliberately without a cost
+    for product in products:
+        if product.pk in costless:
+            continue
+        unit = Decimal(rng.randint(250, 1800)) / 100
+        start = today - dt.timedelta(days=FX_DAYS)
+        for change in range(rng.choice([1, 2, 3])):
+            effective = start + dt.timedelta(days=change * rng.randint(120, 200))
+            _, new = SkuCost.objects.get_or_create(
+                product=product,
+                effective_from=effective,
+                defaults={
+                    "unit_cost": unit,
+                    "currency": "USD",
+                    "inbound_freight_per_unit": Decimal(rng.randint(30, 140)) / 100,
+                    "other_per_unit": Decimal(rng.randint(0, 40)) / 100,
+                },
+            )
+            added["costs"] += new
+            unit = (unit * Decimal(rng.uniform(0.92, 1.12))).quantize(Decimal("0.01"))
+
+    listings = []
+    for index, product in enumerate(products):
+        asin = _code(rng, "B0", 10)
+        for code, share, referral, (fee_lo, fee_hi) in PRESENCE:
+            if index and rng.random() > share:
+                continue
+            # Sellers often relist in Europe under a suffixed SKU.
+            seller_sku = product.sku + ("-FBA" if code in ("UK", "DE", "FR") else "")
+            listing, new = Listing.objects.get_or_create(
+                marketplace=markets[code],
+                channel="amazon",
+                seller_sku=seller_sku,
+                defaults={"product": product, "asin": asin, "fnsku": _code(rng, "X00", 10)},
+            )
+            added["listings"] += new
+            listings.append(listing)
+            fee = Decimal(str(round(rng.uniform(fee_lo, fee_hi), 2)))
+            if index % 23 == 5:
+                continue  # no fee rule on purpose
+            _, new = FeeRule.objects.get_or_create(
+                listing=listing,
+                effective_from=today - dt.timedelta(days=FX_DAYS),
+                defaults={
+                    "referral_fee_percent": Decimal(referral),
+                    "fba_fee_per_unit": fee,
+                    "currency": markets[code].currency,
+                },
+            )
+            added["fees"] += new
+
+    for index, listing in enumerate(listings):
+        stale = index % 17 == 3
+        low = index % 13 == 4
+        age = (
+            dt.timedelta(days=3, hours=rng.randint(0, 20))
+            if stale
+            else dt.timedelta(minutes=rng.randint(5, 90))
+        )
+        _, new = InventoryLevel.objects.get_or_create(
+            listing=listing,
+            location=Location.FBA,
+            defaults={
+                "available": rng.randint(0, 6) if low else rng.randint(40, 900),
+                "reserved": rng.randint(0, 25),
+                "inbound_working": 0,
+                "inbound_shipped": rng.choice([0, 0, 0, 120, 240]),
+                "inbound_receiving": rng.choice([0, 0, 48]),
+                "unfulfillable": rng.choice([0, 0, 1, 3]),
+                "as_of": now - age,
+                "source": InventorySource.SYNC,
+            },
+        )
+        added["stock"] += new
+        if listing.marketplace.code == "US" and index % 4 == 0:
+            _, new = InventoryLevel.objects.get_or_create(
+                listing=listing,
+                location=Location.WAREHOUSE,
+                defaults={
+                    "available": rng.randint(100, 2000),
+                    "as_of": now - dt.timedelta(hours=rng.randint(1, 20)),
+                    "source": InventorySource.MANUAL,
+                },
+            )
+            added["stock"] += new
+
+    rows = []
+    for currency, start_rate in FX_START.items():
+        rate = start_rate
+        for offset in range(FX_DAYS, -1, -1):
+            day = today - dt.timedelta(days=offset)
+            rate *= 1 + rng.gauss(0, 0.004)
+            rows.append(FxRate(currency=currency, date=day, rate=Decimal(str(round(rate, 8)))))
+    before = FxRate.objects.count()
+    FxRate.objects.bulk_create(rows, ignore_conflicts=True)
+    added["fx"] = FxRate.objects.count() - before
+
+    us_listing = Listing.objects.filter(
+        marketplace=markets["US"], seller_sku=products[2].sku
+    ).first()
+    unmapped = [
+        # A relisted SKU in lower case with a suffix, same ASIN: two suggestions agree.
+        (
+            "US",
+            products[2].sku.lower() + "-fba",
+            SkuSource.ORDERS,
+            us_listing.asin if us_listing else "",
+        ),
+        # The EAN used as the SKU.
+        ("DE", products[11].barcode, SkuSource.INVENTORY, ""),
+        ("UK", products[20].sku + "_NEW", SkuSource.ADS, ""),
+        # Looks like a known SKU but carries another ASIN: never suggested.
+        ("US", products[25].sku + "-FBM", SkuSource.ORDERS, "B0ZZZZZZZ9"),
+        ("DE", "MYSTERY-77", SkuSource.INVENTORY, ""),
+    ]
+    for code, sku, source, asin in unmapped:
+        _, new = ObservedSku.objects.get_or_create(
+            marketplace=markets[code],
+            seller_sku=sku,
+            source=source,
+            defaults={
+                "asin": asin,
+                "first_seen": now - dt.timedelta(days=rng.randint(1, 20)),
+                "last_seen": now - dt.timedelta(hours=rng.randint(1, 30)),
+            },
+        )
+        added["seen"] += new
+    out.write("Catalog: " + ", ".join(f"{n} {name}" for name, n in added.items()) + " added.")
