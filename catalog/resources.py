@@ -9,7 +9,7 @@ are skipped, so exporting then re-importing a file reports no changes.
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from import_export import fields, resources, widgets
+from import_export import fields, instance_loaders, resources, widgets
 
 from accounts.services import audit_log_record
 from catalog.models import (
@@ -100,14 +100,36 @@ class ListingWidget(widgets.Widget):
         return value.seller_sku if value else ""
 
 
-def _text(attribute, column=None):
-    return fields.Field(attribute=attribute, column_name=column or attribute, default="")
+class NaturalKeyLoader(instance_loaders.BaseInstanceLoader):
+    """Reads every existing row once, keyed by the import id fields.
+
+    Django-import-export's default loader queries once per row and its cached
+    loader handles one id field only; catalog keys have up to three.
+    """
+
+    def __init__(self, resource, dataset=None):
+        super().__init__(resource, dataset)
+        self.id_fields = [resource.fields[name] for name in resource.get_import_id_fields()]
+        self.existing = {
+            self._key(f.get_value(obj) for f in self.id_fields): obj
+            for obj in resource.get_queryset()
+        }
+
+    @staticmethod
+    def _key(values):
+        return tuple(getattr(v, "pk", v) if v is not None else None for v in values)
+
+    def get_instance(self, row):
+        return self.existing.get(self._key(f.clean(row) for f in self.id_fields))
 
 
 class CatalogResource(resources.ModelResource):
     kind = ""
 
     class Meta:
+        instance_loader_class = NaturalKeyLoader
+        use_bulk = True
+        batch_size = 1000
         skip_unchanged = True
         report_skipped = False
         clean_model_instances = True
@@ -128,6 +150,27 @@ class CatalogResource(resources.ModelResource):
 
     required_columns: tuple = ()
     progress = None  # a tqdm bar the import_csv command sets
+    html_diff = True  # the admin preview shows diffs; the command does not need them
+
+    def get_diff_class(self):
+        base = super().get_diff_class()
+        if self.html_diff:
+            return base
+
+        class NoHtmlDiff(base):
+            def as_html(self):
+                return []
+
+        return NoHtmlDiff
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        # Uniqueness is settled without a query per row: the loader finds the
+        # existing row by its natural key, catalog_import refuses keys repeated
+        # within the file, and the database constraint is the last word.
+        super().validate_instance(instance, import_validation_errors, validate_unique=False)
+
+    def natural_key_columns(self) -> list[str]:
+        return [self.fields[name].column_name for name in self.get_import_id_fields()]
 
     def import_row(self, row, instance_loader, **kwargs):
         result = super().import_row(row, instance_loader, **kwargs)
@@ -188,6 +231,9 @@ class ListingResource(CatalogResource):
     product = fields.Field("product", "product", CachedLookupWidget(Product, "sku", "product"))
     active = fields.Field("active", "active", widgets.BooleanWidget(), default=True)
 
+    def get_queryset(self):
+        return Listing.objects.select_related("marketplace", "product")
+
     class Meta(CatalogResource.Meta):
         model = Listing
         import_id_fields = ["marketplace", "channel", "seller_sku"]
@@ -216,6 +262,9 @@ class SkuCostResource(CatalogResource):
     )
     other_per_unit = fields.Field("other_per_unit", "other_per_unit", MONEY_WIDGET, default=0)
 
+    def get_queryset(self):
+        return SkuCost.objects.select_related("product")
+
     class Meta(CatalogResource.Meta):
         model = SkuCost
         import_id_fields = ["product", "effective_from"]
@@ -240,6 +289,9 @@ class FeeRuleResource(CatalogResource):
         "referral_fee_percent", "referral_fee_percent", MONEY_WIDGET
     )
     fba_fee_per_unit = fields.Field("fba_fee_per_unit", "fba_fee_per_unit", MONEY_WIDGET, default=0)
+
+    def get_queryset(self):
+        return FeeRule.objects.select_related("listing__marketplace")
 
     class Meta(CatalogResource.Meta):
         model = FeeRule
@@ -274,6 +326,15 @@ class InventoryResource(CatalogResource):
     )
     unfulfillable = fields.Field("unfulfillable", "unfulfillable", StrictIntegerWidget(), default=0)
     source = fields.Field("source", "source", default=InventorySource.IMPORT)
+
+    def before_import(self, dataset, **kwargs):
+        # Stock from a file is "import" unless the file says otherwise.
+        if "source" not in dataset.headers:
+            dataset.append_col([InventorySource.IMPORT] * len(dataset), header="source")
+        super().before_import(dataset, **kwargs)
+
+    def get_queryset(self):
+        return InventoryLevel.objects.select_related("listing__marketplace")
 
     class Meta(CatalogResource.Meta):
         model = InventoryLevel

@@ -416,6 +416,11 @@ def catalog_import(
     report.errors.extend(table.problems)
     resource = RESOURCES[kind]()
     resource.progress = progress
+    resource.html_diff = False
+    repeated = _repeated_keys(table, resource.natural_key_columns())
+    if repeated:  # the import itself would only fail on the unique constraint
+        report.errors = sorted(report.errors + repeated, key=lambda e: e[0] or 0)
+        return report
     result = resource.import_data(
         table.dataset,
         dry_run=dry_run or bool(table.problems),
@@ -426,8 +431,9 @@ def catalog_import(
         file_name=filename,
         request=request,
     )
-    for error in result.base_errors:
-        report.errors.append((None, _reason(error.error)))
+    if result.base_errors:  # the file as a whole is wrong: row errors would only repeat it
+        report.errors += [(None, _reason(e.error)) for e in result.base_errors]
+        return report
     for number, errors in result.row_errors():
         for error in errors:
             report.errors.append((table.line_of(number), _reason(error.error)))
@@ -440,6 +446,25 @@ def catalog_import(
     report.updated = result.totals.get("update", 0)
     report.unchanged = result.totals.get("skip", 0)
     return report
+
+
+def _repeated_keys(table, columns) -> list[tuple[int, str]]:
+    """A natural key twice in one file is ambiguous: which row wins? Refuse it."""
+    if not all(c in table.dataset.headers for c in columns):
+        return []
+    seen, problems = {}, []
+    positions = [table.dataset.headers.index(c) for c in columns]
+    for number, row in enumerate(table.dataset, 1):
+        key = tuple(
+            str(row[i]).strip().upper() if columns[k] == "marketplace" else str(row[i]).strip()
+            for k, i in enumerate(positions)
+        )
+        line = table.line_of(number)
+        if key in seen:
+            problems.append((line, f"{', '.join(columns)} repeats line {seen[key]}"))
+        else:
+            seen[key] = line
+    return problems
 
 
 def _reason(error) -> str:
