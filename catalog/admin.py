@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.db.models import Count
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from import_export.admin import ImportExportMixin
 
 from accounts.admin import AuditedAdmin
@@ -231,7 +232,7 @@ class ObservedSkuAdmin(admin.ModelAdmin):
         if not found:
             return "—"
         return format_html_join(
-            format_html("<br>"), "<b>{}</b> ({})", ((s.product.sku, s.reason) for s in found)
+            mark_safe("<br>"), "<b>{}</b> ({})", ((s.product.sku, s.reason) for s in found)
         )
 
     @admin.action(description="Map to the suggested product (only SKUs with exactly one)")

@@ -5,8 +5,11 @@ here fails `test_every_url_has_a_rule`. Admin URLs are generated from the admin
 registry with the owner-only rule.
 """
 
+import io
+
 import pytest
 from django.contrib import admin
+from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import AuditLogEntry
@@ -77,6 +80,17 @@ def all_url_names():
     return [name for name, _ in _walk(get_resolver().url_patterns)]
 
 
+OUR_APPS = {"accounts", "catalog", "orders", "ads", "forecasting", "alerts"}
+
+
+def _admin_names():
+    return [
+        name.removeprefix("admin:")
+        for name in all_url_names()
+        if name.startswith("admin:") and not name.endswith("/")
+    ]
+
+
 def test_every_url_has_a_rule():
     unnamed = [str(p.pattern) for name, p in _walk(get_resolver().url_patterns) if not name]
     assert unnamed == [], "every URL needs a name so it can have a role rule"
@@ -105,13 +119,21 @@ def test_role_matrix(name, clients, marketplaces):
 def _admin_urls(owner, partner):
     """One URL per admin view of every registered model, with a real object."""
     AuditLogEntry.objects.create(actor=owner, actor_email=owner.email, action="test.seed")
+    call_command("seed_demo", stdout=io.StringIO())  # an object of every catalog model
     urls = [reverse("admin:index")]
+    for model in admin.site._registry:
+        info = (model._meta.app_label, model._meta.model_name)
+        for view in ("import", "export"):
+            name = "admin:{}_{}_{}".format(*info, view)
+            if name in {f"admin:{n}" for n in _admin_names()}:
+                urls.append(reverse(name))
     for model in admin.site._registry:
         info = (model._meta.app_label, model._meta.model_name)
         urls.append(reverse("admin:app_list", kwargs={"app_label": info[0]}))
         urls.append(reverse("admin:{}_{}_changelist".format(*info)))
         obj = model._default_manager.order_by("pk").first()
         if obj is None:
+            assert model._meta.app_label not in OUR_APPS, f"give {model.__name__} an object"
             continue
         urls.append(reverse("admin:{}_{}_change".format(*info), args=[obj.pk]))
         urls.append(reverse("admin:{}_{}_history".format(*info), args=[obj.pk]))
