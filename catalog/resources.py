@@ -120,7 +120,13 @@ class NaturalKeyLoader(instance_loaders.BaseInstanceLoader):
         return tuple(getattr(v, "pk", v) if v is not None else None for v in values)
 
     def get_instance(self, row):
-        return self.existing.get(self._key(f.clean(row) for f in self.id_fields))
+        try:
+            key = self._key(f.clean(row) for f in self.id_fields)
+        except ValueError:
+            # A bad key cell: treated as a new row, so the field's own
+            # validation reports it by name with the row's other problems.
+            return None
+        return self.existing.get(key)
 
 
 class CatalogResource(resources.ModelResource):
@@ -168,6 +174,17 @@ class CatalogResource(resources.ModelResource):
         # existing row by its natural key, catalog_import refuses keys repeated
         # within the file, and the database constraint is the last word.
         super().validate_instance(instance, import_validation_errors, validate_unique=False)
+
+    def import_data(self, dataset, *args, **kwargs):
+        result = super().import_data(dataset, *args, **kwargs)
+        # Number invalid rows by the file line they start on (a quoted newline
+        # makes rows and lines differ), in the admin preview as in the command.
+        lines = getattr(dataset, "file_lines", None)
+        if lines:
+            for invalid in result.invalid_rows:
+                if 0 < invalid.number <= len(lines):
+                    invalid.number = lines[invalid.number - 1]
+        return result
 
     def natural_key_columns(self) -> list[str]:
         return [self.fields[name].column_name for name in self.get_import_id_fields()]

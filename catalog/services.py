@@ -439,8 +439,11 @@ def catalog_import(
             report.errors.append((table.line_of(number), _reason(error.error)))
     for invalid in result.invalid_rows:
         for name, messages in invalid.error_dict.items():
-            where = "" if name == "__all__" else f"{name}: "
-            report.errors.append((table.line_of(invalid.number), where + " ".join(messages)))
+            # Name the column the seller sees (listing → seller_sku).
+            column = resource.fields[name].column_name if name in resource.fields else name
+            where = "" if name == "__all__" else f"{column}: "
+            # The resource already numbered invalid rows by file line.
+            report.errors.append((invalid.number, where + " ".join(messages)))
     report.errors.sort(key=lambda e: (e[0] or 0, e[1]))
     report.new = result.totals.get("new", 0)
     report.updated = result.totals.get("update", 0)

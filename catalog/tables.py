@@ -97,6 +97,8 @@ def _table(rows: list[tuple[int, list]]) -> Table:
             problems.append((line, f"{len(cells)} cells but the header names {width} columns"))
         dataset.append((cells + [""] * width)[:width])
         lines.append(line)
+    # The resource reports bad rows by these file lines (see CatalogResource).
+    dataset.file_lines = lines
     return Table(dataset, lines, problems)
 
 

@@ -1,4 +1,5 @@
 import io
+import re
 import time
 from decimal import Decimal
 
@@ -136,7 +137,7 @@ def test_listing_and_fee_and_inventory_imports(marketplaces):
         "US,S-1,2026-01-01,15,3.22,USD\n"
         "US,NOPE,2026-01-01,15,3.22,USD\n",
     )
-    assert fees.errors == [(3, "no listing for seller SKU 'NOPE' in US: map it first")]
+    assert fees.errors == [(3, "seller_sku: no listing for seller SKU 'NOPE' in US: map it first")]
     assert not FeeRule.objects.exists()
     stock = run(
         "inventory",
@@ -150,9 +151,10 @@ def test_listing_and_fee_and_inventory_imports(marketplaces):
 
 def test_unknown_marketplace_and_product(marketplaces):
     report = run("listings", "marketplace,channel,seller_sku,product\nXX,amazon,S-1,P-404\n")
-    assert report.errors == [(2, "unknown marketplace 'XX'")]
-    report = run("listings", "marketplace,channel,seller_sku,product\nUS,amazon,S-1,P-404\n")
-    assert report.errors == [(2, "product: unknown product 'P-404'")]
+    assert report.errors == [
+        (2, "marketplace: unknown marketplace 'XX'"),
+        (2, "product: unknown product 'P-404'"),
+    ]
 
 
 def test_a_key_twice_in_one_file_is_refused():
@@ -246,8 +248,27 @@ def test_admin_import_preview_refuses_a_bad_file(owner_client, marketplaces):
         url, {"import_file": upload, "format": 0, "resource": 0}, follow=True
     )
     assert response.status_code == 200
-    assert b"Ensure this value is greater than or equal to 1" in response.content
-    assert b"confirm" not in response.content.lower() or not Product.objects.exists()
+    html = response.content.decode()
+    assert "Ensure this value is greater than or equal to 1" in html
+    # The bad row is numbered by its file line (3: after the header and P-1).
+    assert re.search(r"<td>\s*3\s*</td>", html), html[html.find("validation") :][:2000]
+    assert not Product.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "name"),
+    [(b"\x00\xff\xfe garbage \x89PNG", "x.csv"), (b"PK\x03\x04 broken", "x.xlsx"), (b"", "x.csv")],
+)
+def test_admin_import_of_a_broken_file_is_a_clear_error(owner_client, content, name):
+    upload = io.BytesIO(content)
+    upload.name = name
+    fmt = 1 if name.endswith(".xlsx") else 0
+    response = owner_client.post(
+        reverse("admin:catalog_product_import"),
+        {"import_file": upload, "format": fmt, "resource": 0},
+        follow=True,
+    )
+    assert response.status_code == 200
     assert not Product.objects.exists()
 
 
