@@ -7,6 +7,7 @@ from import_export.admin import ImportExportMixin
 from accounts.admin import AuditedAdmin
 from catalog import resources
 from catalog.models import (
+    INVENTORY_QUANTITIES,
     FeeRule,
     FxRate,
     InventoryLevel,
@@ -149,12 +150,7 @@ class InventoryLevelAdmin(CatalogImportExportAdmin):
     list_display = [
         "listing",
         "location",
-        "available",
-        "reserved",
-        "inbound_working",
-        "inbound_shipped",
-        "inbound_receiving",
-        "unfulfillable",
+        *INVENTORY_QUANTITIES,
         "as_of",
         "freshness",
         "source",

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsOwner, IsSignedIn
 from catalog.access import listing_get
 from catalog.filters import ALL, PeriodQuerySerializer
-from catalog.models import InventoryLevel, InventorySource
+from catalog.models import INVENTORY_QUANTITIES, InventoryLevel, InventorySource
 from catalog.serializers import (
     InventoryDeleteQuerySerializer,
     InventoryLevelSerializer,
@@ -17,7 +17,6 @@ from catalog.serializers import (
     InventoryWriteSerializer,
 )
 from catalog.services import (
-    INVENTORY_FIELDS,
     data_health_report,
     inventory_level_delete,
     inventory_level_set,
@@ -78,7 +77,7 @@ class InventoryDetailApi(APIView):
             actor=request.user,
             listing=listing,
             location=values["location"],
-            values={key: values[key] for key in INVENTORY_FIELDS},
+            values={key: values[key] for key in INVENTORY_QUANTITIES},
             as_of=values.get("as_of") or timezone.now(),
             source=InventorySource.MANUAL,
             request=request,

@@ -227,6 +227,17 @@ def stale_cutoff(now=None):
     return now - datetime.timedelta(hours=settings.INVENTORY_STALE_HOURS)
 
 
+# The quantity columns of a stock row, in the order sellers read them.
+INVENTORY_QUANTITIES = [
+    "available",
+    "reserved",
+    "inbound_working",
+    "inbound_shipped",
+    "inbound_receiving",
+    "unfulfillable",
+]
+
+
 class InventoryLevel(models.Model):
     """The latest known stock of a listing at one location, and how old it is."""
 

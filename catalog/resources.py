@@ -13,6 +13,7 @@ from import_export import fields, instance_loaders, resources, widgets
 
 from accounts.services import audit_log_record
 from catalog.models import (
+    INVENTORY_QUANTITIES,
     FeeRule,
     FxRate,
     InventoryLevel,
@@ -360,12 +361,7 @@ class InventoryResource(CatalogResource):
             "marketplace",
             "listing",
             "location",
-            "available",
-            "reserved",
-            "inbound_working",
-            "inbound_shipped",
-            "inbound_receiving",
-            "unfulfillable",
+            *INVENTORY_QUANTITIES,
             "as_of",
             "source",
         ]

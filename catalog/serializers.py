@@ -1,7 +1,7 @@
 from django.utils import timezone
 from rest_framework import serializers
 
-from catalog.models import InventoryLevel, Location
+from catalog.models import INVENTORY_QUANTITIES, InventoryLevel, Location
 
 
 class InventoryLevelSerializer(serializers.ModelSerializer):
@@ -19,12 +19,7 @@ class InventoryLevelSerializer(serializers.ModelSerializer):
             "product_sku",
             "title",
             "location",
-            "available",
-            "reserved",
-            "inbound_working",
-            "inbound_shipped",
-            "inbound_receiving",
-            "unfulfillable",
+            *INVENTORY_QUANTITIES,
             "as_of",
             "freshness",
             "source",

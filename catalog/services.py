@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.services import audit_log_record, model_snapshot
 from catalog.models import (
+    INVENTORY_QUANTITIES,
     DataHealthSnapshot,
     FeeRule,
     FxRate,
@@ -486,15 +487,6 @@ def catalog_export(kind: str, filename: str = "") -> bytes:
 
 # --- Inventory writes ----------------------------------------------------------
 
-INVENTORY_FIELDS = [
-    "available",
-    "reserved",
-    "inbound_working",
-    "inbound_shipped",
-    "inbound_receiving",
-    "unfulfillable",
-]
-
 
 def inventory_level_set(
     *, actor, listing: Listing, location: str, values: dict, as_of, source: str, request=None
@@ -509,7 +501,7 @@ def inventory_level_set(
         before = model_snapshot(level) if level else None
         if level is None:
             level = InventoryLevel(listing=listing, location=location)
-        for key in INVENTORY_FIELDS:
+        for key in INVENTORY_QUANTITIES:
             setattr(level, key, values.get(key, 0))
         level.as_of = as_of
         level.source = source
