@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
+SANDBOX_PORT ?= 9100
 
 .PHONY: demo test bench lint install run migrate clean
 
@@ -27,8 +28,12 @@ demo: migrate
 	@echo "Seller Hub runs on http://127.0.0.1:$(PORT)"
 	@echo "  owner:   owner@example.com   / seller-hub-owner"
 	@echo "  partner: partner@example.com / seller-hub-partner"
+	@echo "Amazon calls go to the local sandbox on http://127.0.0.1:$(SANDBOX_PORT)."
 	@echo "Ctrl-C stops it."
 	@trap 'kill 0' EXIT; \
+	export SPAPI_ENDPOINT=http://127.0.0.1:$(SANDBOX_PORT) \
+	       LWA_TOKEN_URL=http://127.0.0.1:$(SANDBOX_PORT)/auth/o2/token; \
+	$(BIN)/python manage.py amazon_sandbox --port $(SANDBOX_PORT) & \
 	$(BIN)/python manage.py qcluster & \
 	$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - & \
 	wait

@@ -223,6 +223,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# --- Amazon ---------------------------------------------------------------------
+# Base URLs of the Selling Partner API and the Login with Amazon token endpoint;
+# empty = Amazon's own (regional hosts). Tests and the demo use the local sandbox.
+SPAPI_ENDPOINT = env.str("SPAPI_ENDPOINT", default="")
+LWA_TOKEN_URL = env.str("LWA_TOKEN_URL", default="")
+# Longest a single SP-API call may spend waiting on retries before it fails.
+SPAPI_MAX_WAIT_SECONDS = env.float("SPAPI_MAX_WAIT_SECONDS", default=900)
+
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

@@ -58,6 +58,14 @@ RULES = {
         {"anon": 401, "partner": 404, "owner": 404},
     ),
     "data-health-api": ({}, API),
+    "amazon-settings": ({}, OWNER_PAGE),
+    # POST only; partners are refused before the method is looked at.
+    "amazon-connection-test-page": (
+        {"region": "NA"},
+        {"anon": LOGIN, "partner": 403, "owner": 405},
+    ),
+    "amazon-connection": ({}, OWNER_API),
+    "amazon-connection-test": ({}, {"anon": 401, "partner": 403, "owner": 405}),
     "api-schema": ({}, API),
     "api-docs": ({}, API),
 }

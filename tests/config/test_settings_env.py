@@ -1,6 +1,7 @@
 """Settings come from the environment: checked in fresh processes."""
 
 import base64
+import hashlib
 import json
 
 from tests.subprocess_django import run_django
@@ -15,9 +16,14 @@ print(json.dumps({
     "cache": s.CACHES["default"]["BACKEND"], "q_redis": s.Q_CLUSTER.get("redis"),
     "q_orm": s.Q_CLUSTER.get("orm"), "email": s.EMAIL_BACKEND, "email_host": s.EMAIL_HOST,
     "hosts": s.ALLOWED_HOSTS, "secret": s.SECRET_KEY, "field_key": s.FIELD_ENCRYPTION_KEY,
-    "crypto_key": s.CRYPTOGRAPHY_KEY, "ssl": s.SECURE_SSL_REDIRECT, "debug": s.DEBUG,
+    "crypto_key": s.CRYPTOGRAPHY_KEY.hex(), "ssl": s.SECURE_SSL_REDIRECT, "debug": s.DEBUG,
 }))
 """
+
+
+def derived(key: str) -> str:
+    """django-cryptography's key derivation (django_cryptography/conf.py)."""
+    return hashlib.pbkdf2_hmac("sha256", key.encode(), b"django-cryptography", 30000, 32).hex()
 
 
 def run(code, env, tmp_path):
@@ -40,7 +46,7 @@ def test_quick_start_defaults(tmp_path):
     assert got["debug"] is False and got["ssl"] is False
     # Keys are generated once into var/ and kept: the same on the next start.
     assert len(got["secret"]) >= 50 and got["secret"] != got["field_key"]
-    assert got["crypto_key"] == got["field_key"]
+    assert got["crypto_key"] == derived(got["field_key"])
     assert probe({}, tmp_path)["secret"] == got["secret"]
     assert (tmp_path / "var" / "field_encryption_key").stat().st_mode & 0o077 == 0
 
@@ -67,7 +73,7 @@ def test_production_switches_by_env_alone(tmp_path):
     assert got["hosts"] == ["hub.example.com", "www.hub.example.com"]
     assert got["secret"] == "s" * 60 and got["field_key"] == "f" * 60
     # Encrypted fields never use SECRET_KEY: rotating it keeps them readable.
-    assert got["crypto_key"] == "f" * 60
+    assert got["crypto_key"] == derived("f" * 60)
     assert got["ssl"] is True
     assert not (tmp_path / "var" / "secret_key").exists()
 

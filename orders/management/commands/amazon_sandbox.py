@@ -1,0 +1,25 @@
+from django.core.management.base import BaseCommand
+
+from orders import sandbox
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the local Amazon sandbox (Login with Amazon and SP-API shapes) on loopback. "
+        f"Its credentials: client id {sandbox.CLIENT_ID}, refresh token {sandbox.REFRESH_TOKEN}."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=9100)
+        parser.add_argument("--region", choices=["NA", "EU", "FE"], default="NA")
+        parser.add_argument("--verbose", action="store_true")
+
+    def handle(self, *args, port, region, verbose, **options):
+        server = sandbox.SandboxServer(("127.0.0.1", port), region=region, verbose=verbose)
+        self.stdout.write(f"Amazon sandbox ({region}) on {server.url} — Ctrl-C stops it.")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()

@@ -1,0 +1,81 @@
+from rest_framework import serializers
+
+from accounts.services import mask_secret
+from catalog.models import Marketplace, Region
+from orders.models import SpApiConnection
+
+
+class SpApiConnectionSerializer(serializers.ModelSerializer):
+    """What the owner sees of a connection: secrets only masked."""
+
+    lwa_client_secret = serializers.SerializerMethodField()
+    refresh_token = serializers.SerializerMethodField()
+    marketplaces = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+
+    class Meta:
+        model = SpApiConnection
+        fields = [
+            "region",
+            "lwa_client_id",
+            "lwa_client_secret",
+            "refresh_token",
+            "selling_partner_id",
+            "marketplaces",
+            "active",
+            "last_test_at",
+            "last_test_ok",
+            "last_test_message",
+        ]
+
+    def get_lwa_client_secret(self, obj) -> str:
+        return mask_secret(obj.lwa_client_secret)
+
+    def get_refresh_token(self, obj) -> str:
+        return mask_secret(obj.refresh_token)
+
+
+class SpApiConnectionWriteSerializer(serializers.Serializer):
+    region = serializers.ChoiceField(choices=Region.choices)
+    lwa_client_id = serializers.CharField(max_length=200, required=False)
+    lwa_client_secret = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, write_only=True
+    )
+    refresh_token = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, write_only=True
+    )
+    selling_partner_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    marketplaces = serializers.ListField(
+        child=serializers.CharField(max_length=8), required=False, max_length=30
+    )
+    active = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        region = attrs["region"]
+        codes = [c.upper() for c in attrs.get("marketplaces", [])]
+        known = set(Marketplace.objects.filter(code__in=codes).values_list("code", "region"))
+        for code in codes:
+            match = [r for c, r in known if c == code]
+            if not match:
+                raise serializers.ValidationError({"marketplaces": f"Unknown marketplace {code}."})
+            if match[0] != region:
+                raise serializers.ValidationError(
+                    {"marketplaces": f"{code} is not in the {region} region."}
+                )
+        if "marketplaces" in attrs:
+            attrs["marketplaces"] = codes
+        exists = SpApiConnection.objects.filter(region=region).exists()
+        if not exists:
+            missing = [
+                f
+                for f in ("lwa_client_id", "lwa_client_secret", "refresh_token")
+                if not attrs.get(f)
+            ]
+            if missing:
+                raise serializers.ValidationError(
+                    dict.fromkeys(missing, "Required for a new connection.")
+                )
+        return attrs
+
+
+class RegionSerializer(serializers.Serializer):
+    region = serializers.ChoiceField(choices=Region.choices)
