@@ -120,6 +120,10 @@ DATABASES = {
     ),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Tests use a file, not Django's shared in-memory database: browser tests'
+    # live server would otherwise share one connection across request threads,
+    # which can deadlock. pytest-django suffixes the name per xdist worker.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
     # WAL + IMMEDIATE transactions let the web server and the django-q2
     # cluster share the quick-start file without "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(

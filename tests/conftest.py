@@ -11,7 +11,22 @@ from tests.factories import UserFactory
 SHARED_DIR = settings.BASE_DIR.parent / "shared"
 
 
+def _remove_stale_sqlite_test_files():
+    """A killed run leaves the test database's -wal/-shm files; Django removes the
+    database file before a new run but not those, and SQLite then fails."""
+    test_name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3" or not test_name:
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    base = f"{test_name}_{worker}" if worker else test_name
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path = base + suffix
+        if os.path.exists(path):
+            os.remove(path)
+
+
 def pytest_configure(config):
+    _remove_stale_sqlite_test_files()
     # Tests serve static files from the finders (no collectstatic) and run
     # django-q2 tasks synchronously, asserting on the database.
     settings.STORAGES = {
