@@ -30,7 +30,7 @@ demo: migrate
 	@echo "  partner: partner@example.com / seller-hub-partner"
 	@echo "Amazon calls go to the local sandbox on http://127.0.0.1:$(SANDBOX_PORT)."
 	@echo "Ctrl-C stops it."
-	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
+	@trap 'trap - INT TERM EXIT; kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
 	export SPAPI_ENDPOINT=http://127.0.0.1:$(SANDBOX_PORT) \
 	       LWA_TOKEN_URL=http://127.0.0.1:$(SANDBOX_PORT)/auth/o2/token; \
 	$(BIN)/python manage.py amazon_sandbox --port $(SANDBOX_PORT) & \
