@@ -30,12 +30,13 @@ demo: migrate
 	@echo "  partner: partner@example.com / seller-hub-partner"
 	@echo "Amazon calls go to the local sandbox on http://127.0.0.1:$(SANDBOX_PORT)."
 	@echo "Ctrl-C stops it."
-	@trap 'trap - INT TERM EXIT; kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
-	export SPAPI_ENDPOINT=http://127.0.0.1:$(SANDBOX_PORT) \
+	@export SPAPI_ENDPOINT=http://127.0.0.1:$(SANDBOX_PORT) \
 	       LWA_TOKEN_URL=http://127.0.0.1:$(SANDBOX_PORT)/auth/o2/token; \
-	$(BIN)/python manage.py amazon_sandbox --port $(SANDBOX_PORT) & \
-	$(BIN)/python manage.py qcluster & \
+	$(BIN)/python manage.py amazon_sandbox --port $(SANDBOX_PORT) & pids=$$!; \
+	$(BIN)/python manage.py qcluster & pids="$$pids $$!"; \
 	$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - & \
+	pids="$$pids $$!"; \
+	trap 'trap - INT TERM EXIT; kill $$pids 2>/dev/null; wait' INT TERM EXIT; \
 	wait
 
 # Development server with auto-reload (DEBUG on).

@@ -1,3 +1,5 @@
+import signal
+
 from django.core.management.base import BaseCommand
 
 from orders import sandbox
@@ -15,6 +17,10 @@ class Command(BaseCommand):
         parser.add_argument("--verbose", action="store_true")
 
     def handle(self, *args, port, region, verbose, **options):
+        # Started in the background by `make demo`, the process inherits an
+        # ignored SIGINT; restore Ctrl-C and stop cleanly on SIGTERM too.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         server = sandbox.SandboxServer(("127.0.0.1", port), region=region, verbose=verbose)
         self.stdout.write(f"Amazon sandbox ({region}) on {server.url} — Ctrl-C stops it.")
         try:
