@@ -1,19 +1,7 @@
 import pytest
 
 from orders.ratelimit import TokenBucket
-
-
-class FakeTime:
-    def __init__(self):
-        self.now = 0.0
-        self.slept = []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.slept.append(seconds)
-        self.now += seconds
+from tests.orders.conftest import FakeTime
 
 
 def test_burst_then_the_documented_rate():
