@@ -54,6 +54,13 @@ class Marketplace(models.Model):
     def __str__(self):
         return f"{self.code} ({self.domain})"
 
+    def local_date(self, moment: datetime.datetime) -> datetime.date:
+        """The calendar day `moment` (an aware UTC timestamp from Amazon) falls on
+        in this marketplace, as Seller Central shows it."""
+        if timezone.is_naive(moment):
+            raise ValueError("Amazon timestamps must be timezone-aware (UTC).")
+        return moment.astimezone(zoneinfo.ZoneInfo(self.time_zone)).date()
+
 
 currency_validator = RegexValidator(r"^[A-Z]{3}$", "Use a 3-letter ISO 4217 code, e.g. USD.")
 MONEY = {"max_digits": 14, "decimal_places": 4}
