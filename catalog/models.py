@@ -144,12 +144,6 @@ class Listing(models.Model):
         return f"{self.marketplace.code} {self.seller_sku}"
 
 
-class SkuCostQuerySet(models.QuerySet):
-    def on(self, day):
-        """Costs in force on `day`: the latest effective_from ≤ day per product."""
-        return self.filter(effective_from__lte=day).order_by("product_id", "-effective_from")
-
-
 class SkuCost(models.Model):
     """Landed cost of one unit, effective from a date until the next entry.
 
@@ -164,8 +158,6 @@ class SkuCost(models.Model):
     )
     other_per_unit = models.DecimalField(**MONEY, default=0, validators=[MinValueValidator(0)])
     currency = models.CharField(max_length=3, validators=[currency_validator])
-
-    objects = SkuCostQuerySet.as_manager()
 
     class Meta:
         ordering = ["product__sku", "-effective_from"]
@@ -224,9 +216,6 @@ class InventorySource(models.TextChoices):
 class InventoryLevelQuerySet(models.QuerySet):
     def stale(self, now=None):
         return self.filter(as_of__lt=stale_cutoff(now))
-
-    def fresh(self, now=None):
-        return self.filter(as_of__gte=stale_cutoff(now))
 
 
 def stale_cutoff(now=None):

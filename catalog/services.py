@@ -25,7 +25,6 @@ from catalog.models import (
     Product,
     SkuCost,
     SkuSource,
-    stale_cutoff,
 )
 from catalog.resources import RESOURCES
 from catalog.tables import SellerCSV, SellerXLSX, TableError, table_read
@@ -211,10 +210,6 @@ class SuggestionIndex:
         return list(found.values())
 
 
-def mapping_suggestions(observed: ObservedSku) -> list[Suggestion]:
-    return SuggestionIndex().suggest(observed)
-
-
 def listing_map(*, actor, observed: ObservedSku, product: Product, request=None) -> Listing:
     """Map an unmapped SKU to a product by creating its Listing (audited)."""
     with transaction.atomic():
@@ -289,7 +284,7 @@ def data_health_counts(now=None) -> dict:
         "unmapped_skus": unmapped_skus().values("marketplace", "seller_sku").distinct().count(),
         "products_missing_cost": products_missing_cost(today).count(),
         "listings_missing_fee_rule": listings_missing_fee_rule(today).count(),
-        "stale_inventory": InventoryLevel.objects.filter(as_of__lt=stale_cutoff(now)).count(),
+        "stale_inventory": InventoryLevel.objects.stale(now).count(),
     }
 
 
@@ -330,7 +325,7 @@ def data_health_report(now=None) -> dict:
     index = SuggestionIndex()
     unmapped = list(unmapped_skus()[:DETAIL_LIMIT])
     stale = (
-        InventoryLevel.objects.filter(as_of__lt=stale_cutoff(now))
+        InventoryLevel.objects.stale(now)
         .select_related("listing__marketplace")
         .order_by("as_of")[:DETAIL_LIMIT]
     )

@@ -1,14 +1,14 @@
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
+from accounts.permissions import signed_in_required
 from catalog.filters import ALL, period_from_query
 from catalog.models import InventoryLevel
 from catalog.services import data_health_report
 
 
-@login_required
+@signed_in_required
 def inventory_page(request):
     period, _ = period_from_query(request.GET)
     levels = InventoryLevel.objects.select_related("listing__marketplace", "listing__product")
@@ -29,7 +29,7 @@ def inventory_page(request):
     )
 
 
-@login_required
+@signed_in_required
 def data_health_page(request):
     return render(
         request,

@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from catalog.filters import period_from_query
+from catalog.filters import DAY_CHOICES, period_from_query
 from catalog.models import Marketplace
 
 # (key, label, url name, owner only)
@@ -37,5 +37,5 @@ def shell(request):
         "marketplaces": list(Marketplace.objects.active().values_list("code", "name")),
         "period": period,
         "filter_problems": filter_problems,
-        "day_choices": (7, 14, 30, 90, 180, 365),
+        "day_choices": DAY_CHOICES,
     }
