@@ -7,6 +7,7 @@ listings without a fee rule, stale and nearly sold-out stock.
 """
 
 import datetime as dt
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils import timezone
@@ -72,7 +73,7 @@ CATEGORIES = {
         "Bamboo Cutting Board",
         "Pour-Over Coffee Kettle",
         "Glass Meal Prep Containers",
-        "Cast Iron Skillet",
+        'Cast Iron Skillet 12"',
         "Herb Keeper",
     ],
     "Outdoor": [
@@ -145,6 +146,118 @@ def marketplaces_seed() -> int:
     return added
 
 
+@dataclass
+class PlannedProduct:
+    sku: str
+    title: str
+    brand: str
+    category: str
+    barcode: str
+    case_pack: int
+    supplier: str
+    lead_time_days: int
+    costs: list = field(default_factory=list)  # (effective_from offset days, unit, freight, other)
+
+
+@dataclass
+class PlannedListing:
+    marketplace: str
+    seller_sku: str
+    product_sku: str
+    title: str
+    asin: str
+    fnsku: str
+    fba_fee: Decimal
+    referral_percent: Decimal
+    price: Decimal  # the usual selling price in the marketplace's currency
+    demand: float  # mean units per day at the start of the history (orders demo)
+    has_fee_rule: bool = True
+
+
+@dataclass
+class CatalogPlan:
+    products: list
+    listings: list
+    costless: set
+
+
+def _price(landed_usd: float, code: str, rng) -> Decimal:
+    """A selling price around 3x landed cost, in the marketplace's currency, ending in .99."""
+    currency = {m[0]: m[5] for m in MARKETPLACES}[code]
+    local = landed_usd * rng.uniform(2.6, 3.8) / FX_START.get(currency, 1.0)
+    if currency == "JPY":
+        return Decimal(max(100, round(local, -2) - 20))
+    return Decimal(max(1, int(local))) + Decimal("0.99")
+
+
+def plan(rng) -> CatalogPlan:
+    """The demo catalog as plain data, for seed() and the SP-API sandbox alike.
+
+    Both build it from `random.Random(f"{seed}:catalog")`, so the orders the
+    sandbox serves are for exactly the SKUs and ASINs seed_demo created.
+    """
+    products = []
+    number = 1000
+    for category, items in CATEGORIES.items():
+        for item in items:
+            for colour in rng.sample(COLOURS, 3 if category in ("Kitchen", "Outdoor") else 2):
+                number += 1
+                supplier, lead = rng.choice(SUPPLIERS)
+                products.append(
+                    PlannedProduct(
+                        sku=f"SH-{number}",
+                        title=f"{item}, {colour}",
+                        brand=rng.choice(BRANDS),
+                        category=category,
+                        barcode=_ean13(rng),
+                        case_pack=rng.choice([6, 12, 24, 48]),
+                        supplier=supplier,
+                        lead_time_days=lead,
+                    )
+                )
+
+    costless = {products[7].sku, products[33].sku}  # deliberately without a cost
+    landed = {}
+    for product in products:
+        unit = Decimal(rng.randint(250, 1800)) / 100
+        freight = Decimal(rng.randint(30, 140)) / 100
+        other = Decimal(rng.randint(0, 40)) / 100
+        landed[product.sku] = float(unit + freight + other)
+        offset = FX_DAYS
+        for _change in range(rng.choice([1, 2, 3])):
+            product.costs.append((offset, unit, freight, other))
+            offset -= rng.randint(120, 200)
+            unit = (unit * Decimal(rng.uniform(0.92, 1.12))).quantize(Decimal("0.01"))
+        if product.sku in costless:
+            product.costs = []
+
+    listings = []
+    for index, product in enumerate(products):
+        asin = _code(rng, "B0", 10)
+        popularity = rng.lognormvariate(0.4, 0.7)
+        for code, share, referral, (fee_lo, fee_hi) in PRESENCE:
+            if index and rng.random() > share:
+                continue
+            scale = {"US": 1.0, "CA": 0.25, "UK": 0.45, "DE": 0.5, "FR": 0.2, "JP": 0.2}[code]
+            listings.append(
+                PlannedListing(
+                    marketplace=code,
+                    # Sellers often relist in Europe under a suffixed SKU.
+                    seller_sku=product.sku + ("-FBA" if code in ("UK", "DE", "FR") else ""),
+                    product_sku=product.sku,
+                    title=product.title,
+                    asin=asin,
+                    fnsku=_code(rng, "X00", 10),
+                    fba_fee=Decimal(str(round(rng.uniform(fee_lo, fee_hi), 2))),
+                    referral_percent=Decimal(referral),
+                    price=_price(landed[product.sku], code, rng),
+                    demand=round(popularity * scale, 3),
+                    has_fee_rule=index % 23 != 5,  # some without a fee rule on purpose
+                )
+            )
+    return CatalogPlan(products=products, listings=listings, costless=costless)
+
+
 def seed(rng, out):
     added = dict.fromkeys(
         ("marketplaces", "products", "listings", "costs", "fees", "stock", "fx", "seen"), 0
@@ -153,79 +266,64 @@ def seed(rng, out):
     markets = {m.code: m for m in Marketplace.objects.all()}
     today = timezone.localdate()
     now = timezone.now()
+    catalog = plan(rng)
 
     products = []
-    number = 1000
-    for category, items in CATEGORIES.items():
-        for item in items:
-            for colour in rng.sample(COLOURS, 3 if category in ("Kitchen", "Outdoor") else 2):
-                number += 1
-                supplier, lead = rng.choice(SUPPLIERS)
-                product, new = Product.objects.get_or_create(
-                    sku=f"SH-{number}",
-                    defaults={
-                        "title": f"{item}, {colour}",
-                        "brand": rng.choice(BRANDS),
-                        "category": category,
-                        "barcode": _ean13(rng),
-                        "case_pack": rng.choice([6, 12, 24, 48]),
-                        "supplier": supplier,
-                        "lead_time_days": lead,
-                    },
-                )
-                added["products"] += new
-                products.append(product)
-
-    costless = {products[7].pk, products[33].pk}  # deliberately without a cost
-    for product in products:
-        if product.pk in costless:
-            continue
-        unit = Decimal(rng.randint(250, 1800)) / 100
-        start = today - dt.timedelta(days=FX_DAYS)
-        for change in range(rng.choice([1, 2, 3])):
-            effective = start + dt.timedelta(days=change * rng.randint(120, 200))
+    for planned in catalog.products:
+        product, new = Product.objects.get_or_create(
+            sku=planned.sku,
+            defaults={
+                "title": planned.title,
+                "brand": planned.brand,
+                "category": planned.category,
+                "barcode": planned.barcode,
+                "case_pack": planned.case_pack,
+                "supplier": planned.supplier,
+                "lead_time_days": planned.lead_time_days,
+            },
+        )
+        added["products"] += new
+        products.append(product)
+        for offset, unit, freight, other in planned.costs:
             _, new = SkuCost.objects.get_or_create(
                 product=product,
-                effective_from=effective,
+                effective_from=today - dt.timedelta(days=offset),
                 defaults={
                     "unit_cost": unit,
                     "currency": "USD",
-                    "inbound_freight_per_unit": Decimal(rng.randint(30, 140)) / 100,
-                    "other_per_unit": Decimal(rng.randint(0, 40)) / 100,
+                    "inbound_freight_per_unit": freight,
+                    "other_per_unit": other,
                 },
             )
             added["costs"] += new
-            unit = (unit * Decimal(rng.uniform(0.92, 1.12))).quantize(Decimal("0.01"))
 
+    by_sku = {p.sku: p for p in products}
     listings = []
-    for index, product in enumerate(products):
-        asin = _code(rng, "B0", 10)
-        for code, share, referral, (fee_lo, fee_hi) in PRESENCE:
-            if index and rng.random() > share:
-                continue
-            # Sellers often relist in Europe under a suffixed SKU.
-            seller_sku = product.sku + ("-FBA" if code in ("UK", "DE", "FR") else "")
-            listing, new = Listing.objects.get_or_create(
-                marketplace=markets[code],
-                channel="amazon",
-                seller_sku=seller_sku,
-                defaults={"product": product, "asin": asin, "fnsku": _code(rng, "X00", 10)},
-            )
-            added["listings"] += new
-            listings.append(listing)
-            fee = Decimal(str(round(rng.uniform(fee_lo, fee_hi), 2)))
-            if index % 23 == 5:
-                continue  # no fee rule on purpose
-            _, new = FeeRule.objects.get_or_create(
-                listing=listing,
-                effective_from=today - dt.timedelta(days=FX_DAYS),
-                defaults={
-                    "referral_fee_percent": Decimal(referral),
-                    "fba_fee_per_unit": fee,
-                    "currency": markets[code].currency,
-                },
-            )
-            added["fees"] += new
+    for planned in catalog.listings:
+        listing, new = Listing.objects.get_or_create(
+            marketplace=markets[planned.marketplace],
+            channel="amazon",
+            seller_sku=planned.seller_sku,
+            defaults={
+                "product": by_sku[planned.product_sku],
+                "asin": planned.asin,
+                "fnsku": planned.fnsku,
+            },
+        )
+        added["listings"] += new
+        listings.append(listing)
+        if not planned.has_fee_rule:
+            continue
+        _, new = FeeRule.objects.get_or_create(
+            listing=listing,
+            effective_from=today - dt.timedelta(days=FX_DAYS),
+            defaults={
+                "referral_fee_percent": planned.referral_percent,
+                "fba_fee_per_unit": planned.fba_fee,
+                "currency": markets[planned.marketplace].currency,
+            },
+        )
+        added["fees"] += new
 
     for index, listing in enumerate(listings):
         stale = index % 17 == 3

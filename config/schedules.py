@@ -26,4 +26,8 @@ SCHEDULES = [
     Job("sessions-clear", "config.tasks.sessions_clear", Schedule.DAILY),
     # Keeps one row of data-health counts per day for the 30-day trend.
     Job("data-health-snapshot", "catalog.tasks.data_health_snapshot", Schedule.HOURLY),
+    # Amazon orders: incremental every 15 minutes; report windows a backfill left
+    # unfinished (still processing, or failed and due again) hourly.
+    Job("orders-sync", "orders.tasks.orders_sync_all", Schedule.MINUTES, minutes=15),
+    Job("orders-backfill-resume", "orders.tasks.orders_backfill_resume", Schedule.HOURLY),
 ]

@@ -234,6 +234,10 @@ SPAPI_ENDPOINT = env.str("SPAPI_ENDPOINT", default="")
 LWA_TOKEN_URL = env.str("LWA_TOKEN_URL", default="")
 # Longest a single SP-API call may spend waiting on retries before it fails.
 SPAPI_MAX_WAIT_SECONDS = env.float("SPAPI_MAX_WAIT_SECONDS", default=900)
+# Reports: seconds between getReport polls, and how long one run waits for a report
+# before leaving it to the next run (which resumes polling the same report id).
+SPAPI_REPORT_POLL_SECONDS = env.float("SPAPI_REPORT_POLL_SECONDS", default=30)
+SPAPI_REPORT_MAX_WAIT_SECONDS = env.float("SPAPI_REPORT_MAX_WAIT_SECONDS", default=1800)
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -2,7 +2,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.crypto import encrypted
-from catalog.models import Marketplace, Region
+from catalog.models import MONEY, Fulfillment, Listing, Marketplace, Region
 
 
 class SpApiConnection(models.Model):
@@ -38,3 +38,224 @@ class SpApiConnection(models.Model):
     @property
     def has_credentials(self) -> bool:
         return bool(self.lwa_client_id and self.lwa_client_secret and self.refresh_token)
+
+
+class OrderStatus(models.TextChoices):
+    """Amazon's FulfillmentStatus (Orders API 2026-01-01)."""
+
+    PENDING_AVAILABILITY = "PENDING_AVAILABILITY", "Pending availability"
+    PENDING = "PENDING", "Pending"
+    UNSHIPPED = "UNSHIPPED", "Unshipped"
+    PARTIALLY_SHIPPED = "PARTIALLY_SHIPPED", "Partially shipped"
+    SHIPPED = "SHIPPED", "Shipped"
+    CANCELLED = "CANCELLED", "Cancelled"
+    UNFULFILLABLE = "UNFULFILLABLE", "Unfulfillable"
+
+
+# Orders that count as sales: everything but cancelled and unfulfillable ones.
+NOT_COUNTED = [OrderStatus.CANCELLED, OrderStatus.UNFULFILLABLE]
+
+
+class OrderSource(models.TextChoices):
+    API = "api", "Orders API"
+    REPORT = "report", "All-orders report"
+
+
+class OrderQuerySet(models.QuerySet):
+    def counted(self):
+        """Orders that count as sales (cancelled ones keep their rows but count for nothing)."""
+        return self.exclude(status__in=NOT_COUNTED)
+
+
+class Order(models.Model):
+    """One Amazon order, upserted on Amazon's order id by the sync and the backfill."""
+
+    amazon_order_id = models.CharField(max_length=32, unique=True)
+    marketplace = models.ForeignKey(Marketplace, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(help_text="When the buyer placed the order (UTC).")
+    local_date = models.DateField(
+        db_index=True, help_text="The order's day in the marketplace's time zone."
+    )
+    last_updated_at = models.DateTimeField(help_text="Amazon's last change to the order.")
+    status = models.CharField(max_length=24, choices=OrderStatus.choices)
+    fulfillment_channel = models.CharField(max_length=3, choices=Fulfillment.choices)
+    sales_channel = models.CharField(max_length=64, help_text="e.g. Amazon.com")
+    currency = models.CharField(max_length=3, blank=True)
+    item_total = models.DecimalField(**MONEY, null=True, blank=True)
+    tax_total = models.DecimalField(**MONEY, null=True, blank=True)
+    shipping_total = models.DecimalField(**MONEY, null=True, blank=True)
+    discount_total = models.DecimalField(**MONEY, null=True, blank=True)
+    is_business = models.BooleanField(default=False)
+    is_prime = models.BooleanField(default=False)
+    is_estimated = models.BooleanField(
+        default=False, help_text="Amounts estimated (pending order): replaced when it updates."
+    )
+    source = models.CharField(max_length=8, choices=OrderSource.choices)
+    synced_at = models.DateTimeField()
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["marketplace", "local_date"])]
+
+    def __str__(self):
+        return self.amazon_order_id
+
+    @property
+    def counts(self) -> bool:
+        return self.status not in NOT_COUNTED
+
+
+class OrderItemQuerySet(models.QuerySet):
+    def counted(self):
+        return self.exclude(order__status__in=NOT_COUNTED)
+
+
+class OrderItem(models.Model):
+    """One SKU of an order. Lines of the same SKU in one order are summed into one row
+    (the all-orders report has no order item id, so (order, SKU) is the key both the
+    report and the API agree on); Amazon's order item ids are kept for reference."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    seller_sku = models.CharField("seller SKU", max_length=64)
+    asin = models.CharField("ASIN", max_length=10, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    listing = models.ForeignKey(
+        Listing, null=True, blank=True, on_delete=models.SET_NULL, related_name="order_items"
+    )
+    quantity_ordered = models.PositiveIntegerField()
+    quantity_shipped = models.PositiveIntegerField(default=0)
+    unit_price = models.DecimalField(**MONEY, null=True, blank=True)
+    item_price = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Unit price x quantity, before discounts."
+    )
+    item_tax = models.DecimalField(**MONEY, null=True, blank=True)
+    shipping_price = models.DecimalField(**MONEY, null=True, blank=True)
+    shipping_tax = models.DecimalField(**MONEY, null=True, blank=True)
+    promotion_discount = models.DecimalField(
+        **MONEY, null=True, blank=True, help_text="Taken off by promotions (a positive amount)."
+    )
+    promotion_ids = models.CharField(max_length=500, blank=True)
+    order_item_ids = models.CharField(max_length=200, blank=True)
+    is_estimated = models.BooleanField(default=False)
+
+    objects = OrderItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "seller_sku"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "seller_sku"], name="orderitem_one_per_sku")
+        ]
+
+    def __str__(self):
+        return f"{self.order_id} {self.seller_sku} x{self.quantity_ordered}"
+
+
+class SyncSource(models.TextChoices):
+    ORDERS = "orders", "Orders (incremental)"
+    ORDERS_BACKFILL = "orders_backfill", "Orders backfill (reports)"
+
+
+class SyncStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCESS = "success", "Succeeded"
+    PARTIAL = "partial", "Partly done"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+
+
+class SyncRun(models.Model):
+    """One run of a sync: what it did and how it ended."""
+
+    source = models.CharField(max_length=32, choices=SyncSource.choices)
+    region = models.CharField(max_length=2, choices=Region.choices, blank=True)
+    trigger = models.CharField(max_length=16, default="schedule")  # schedule, manual, command
+    status = models.CharField(max_length=16, choices=SyncStatus.choices, default=SyncStatus.QUEUED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    inserted = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    pages = models.PositiveIntegerField(default=0)
+    calls = models.PositiveIntegerField(default=0)
+    throttled = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    detail = models.TextField(blank=True, help_text="What was covered, e.g. the time window.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["source", "status", "-finished_at"])]
+
+    def __str__(self):
+        return f"{self.get_source_display()} #{self.pk} {self.status}"
+
+    @property
+    def duration(self):
+        if self.started_at and self.finished_at:
+            return self.finished_at - self.started_at
+        return None
+
+
+class SyncCursor(models.Model):
+    """How far a source is synced: moved in the same transaction as the rows it covers."""
+
+    source = models.CharField(max_length=32, choices=SyncSource.choices)
+    region = models.CharField(max_length=2, choices=Region.choices)
+    watermark = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "region"], name="synccursor_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.source} {self.region} @ {self.watermark:%Y-%m-%d %H:%M}"
+
+
+class ReportStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    REQUESTED = "requested", "Requested"  # Amazon has it (IN_QUEUE / IN_PROGRESS)
+    DONE = "done", "Ready to download"
+    IMPORTED = "imported", "Imported"
+    FAILED = "failed", "Failed, retried later"
+
+
+class ReportRequest(models.Model):
+    """One report window of a backfill. The report id is saved the moment Amazon returns
+    it, so a restarted backfill resumes polling instead of asking again."""
+
+    report_type = models.CharField(max_length=80)
+    region = models.CharField(max_length=2, choices=Region.choices)
+    marketplace = models.ForeignKey(Marketplace, on_delete=models.PROTECT, related_name="+")
+    data_start = models.DateTimeField()
+    data_end = models.DateTimeField()
+    status = models.CharField(
+        max_length=16, choices=ReportStatus.choices, default=ReportStatus.PLANNED
+    )
+    report_id = models.CharField(max_length=64, blank=True)
+    processing_status = models.CharField(max_length=16, blank=True)  # Amazon's
+    document_id = models.CharField(max_length=128, blank=True)
+    attempts = models.PositiveIntegerField(default=0, help_text="Reports requested so far.")
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["data_start", "marketplace__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report_type", "marketplace", "data_start", "data_end"],
+                name="reportrequest_one_per_window",
+            )
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.report_type} {self.marketplace_id} "
+            f"{self.data_start:%Y-%m-%d}..{self.data_end:%Y-%m-%d} ({self.status})"
+        )

@@ -11,6 +11,15 @@ consumed one per call:
   "500", "503" server errors
   "slow"       answers after SANDBOX_SLOW_SECONDS (past a client's timeout)
   "ok"         a normal answer
+  "repeat-token"   (searchOrders) a page whose nextToken is the token just sent
+  "fatal", "cancelled", "malformed-row"   (createReport) the report accepted now
+                   ends FATAL / CANCELLED, or its document has one broken row
+  "truncated"  (reportDocumentDownload) the gzip document cut short
+
+Orders come from `orders.history.OrderHistory`: the demo catalog's listings in
+the sandbox's region (the same generator seed_demo imports), evaluated at the
+sandbox clock, so pending orders turn shipped as time passes. Reports go
+IN_QUEUE, IN_PROGRESS, then DONE on successive getReport calls.
 
 `GET /_sandbox/requests` lists the calls received (operation, time), so tests
 can check that a client never exceeded Amazon's rate.
@@ -18,6 +27,12 @@ can check that a client never exceeded Amazon's rate.
 Run it with `python manage.py amazon_sandbox --port 9100`.
 """
 
+import base64
+import csv
+import datetime as dt
+import gzip
+import hashlib
+import io
 import json
 import threading
 import time
@@ -26,22 +41,35 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 from catalog.demo import MARKETPLACES
+from orders import history
+from orders.spapi import OPERATIONS
 
 CLIENT_ID = "amzn1.application-oa2-client.sellerhub-sandbox"
 CLIENT_SECRET = "amzn1.oa2-cs.v1.sellerhub-sandbox-secret"
 REFRESH_TOKEN = "Atzr|sellerhub-sandbox-refresh-token"
 SELLING_PARTNER_ID = "A3SANDBOXSELLER"
 SLOW_SECONDS = 3.0
-DOCUMENTED_RATES = {"getMarketplaceParticipations": "0.016"}
+ALL_ORDERS_REPORT = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
+REPORT_STEPS = ["IN_QUEUE", "IN_PROGRESS", "DONE"]
 
 
 class SandboxState:
-    def __init__(self, region: str = "NA"):
+    def __init__(self, region: str = "NA", orders=None, clock=None):
         self.region = region
         self.faults: dict[str, list[str]] = {}
         self.requests: list[dict] = []
         self.tokens: set[str] = set()
         self.lock = threading.Lock()
+        self.orders = orders  # an OrderHistory; None: the demo catalog's, built lazily
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.reports: dict[str, dict] = {}
+
+    def history(self) -> history.OrderHistory:
+        with self.lock:
+            if self.orders is None:
+                codes = {m[0] for m in MARKETPLACES if m[3] == self.region}
+                self.orders = history.OrderHistory(history.demo_listings(42, codes))
+            return self.orders
 
     def next_fault(self, operation) -> str:
         with self.lock:
@@ -103,6 +131,9 @@ class Handler(BaseHTTPRequestHandler):
                 self.state.faults.clear()
                 self.state.requests.clear()
             return self._send(200, {})
+        if url.path == "/reports/2021-06-30/reports":
+            body = self._body()  # read before any fault answer: the connection is reused
+            return self._operation("createReport", lambda: self._create_report(body))
         return self._send(404, _error_list("NotFound", f"No route for POST {url.path}"))
 
     def do_GET(self):
@@ -111,6 +142,18 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, {"requests": self.state.requests})
         if url.path == "/sellers/v1/marketplaceParticipations":
             return self._operation("getMarketplaceParticipations", self._participations)
+        query = parse_qs(url.query, keep_blank_values=True)
+        if url.path == "/orders/2026-01-01/orders":
+            return self._operation("searchOrders", lambda: self._search_orders(query))
+        parts = url.path.strip("/").split("/")
+        if url.path.startswith("/orders/2026-01-01/orders/") and len(parts) == 4:
+            return self._operation("getOrder", lambda: self._get_order(parts[3], query))
+        if url.path.startswith("/reports/2021-06-30/reports/") and len(parts) == 4:
+            return self._operation("getReport", lambda: self._get_report(parts[3]))
+        if url.path.startswith("/reports/2021-06-30/documents/") and len(parts) == 4:
+            return self._operation("getReportDocument", lambda: self._get_document(parts[3]))
+        if url.path.startswith("/_sandbox/documents/") and len(parts) == 3:
+            return self._download(parts[2])
         return self._send(404, _error_list("NotFound", f"No route for GET {url.path}"))
 
     # --- Login with Amazon ------------------------------------------------------------
@@ -168,7 +211,8 @@ class Handler(BaseHTTPRequestHandler):
                 ),
             )
         fault = self.state.next_fault(operation)
-        rate = {"x-amzn-RateLimit-Limit": DOCUMENTED_RATES.get(operation, "0.5")}
+        rate = {"x-amzn-RateLimit-Limit": str(OPERATIONS[operation].rate)}
+        self.fault = fault
         if fault == "429":
             return self._send(
                 429,
@@ -208,13 +252,224 @@ class Handler(BaseHTTPRequestHandler):
         ]
         return 200, {"payload": payload}
 
+    # --- Orders 2026-01-01 ---------------------------------------------------------------
+
+    def _search_orders(self, query):
+        def one(name):
+            values = query.get(name)
+            return values[0] if values else None
+
+        def many(name):
+            return [v for value in query.get(name, []) for v in value.split(",") if v]
+
+        token = one("paginationToken")
+        if token:
+            try:
+                state = json.loads(base64.urlsafe_b64decode(token.encode()))
+                as_of = dt.datetime.fromisoformat(state["asOf"])
+                offset = int(state["offset"])
+            except (ValueError, KeyError, TypeError):
+                return 400, _error_list("InvalidInput", "Invalid paginationToken.")
+        else:
+            as_of, offset, state = self.state.clock(), 0, {}
+        created_after, updated_after = one("createdAfter"), one("lastUpdatedAfter")
+        if bool(created_after) == bool(updated_after):
+            return 400, _error_list(
+                "InvalidInput", "Exactly one of createdAfter and lastUpdatedAfter is required."
+            )
+        try:
+            start = _parse_time(created_after or updated_after)
+            before = one("createdBefore") if created_after else one("lastUpdatedBefore")
+            end = _parse_time(before) if before else as_of - dt.timedelta(minutes=2)
+            size = int(one("maxResultsPerPage") or 100)
+        except ValueError as exc:
+            return 400, _error_list("InvalidInput", str(exc))
+        if end > as_of - dt.timedelta(minutes=2):
+            return 400, _error_list(
+                "InvalidInput",
+                "createdBefore/lastUpdatedBefore must be at least 2 minutes in the past.",
+            )
+        if end < start:
+            return 400, _error_list("InvalidInput", "The Before time is earlier than the After.")
+        if not 1 <= size <= 100:
+            return 400, _error_list("InvalidInput", "maxResultsPerPage must be 1 to 100.")
+        key = _query_key(query)
+        if token and state.get("key") != key:
+            return 400, _error_list(
+                "InvalidInput", "The other parameters changed between paginated calls."
+            )
+        marketplaces = set(many("marketplaceIds"))
+        statuses = set(many("fulfillmentStatuses"))
+        included = set(many("includedData"))
+        orders_history = self.state.history()
+        if created_after:
+            found = orders_history.orders_created(start, end + dt.timedelta(microseconds=1))
+        else:
+            found = orders_history.orders_updated(start, end, as_of)
+        matching = []
+        for order in found:
+            status, _updated = history.state(order, as_of)
+            if marketplaces and order.marketplace_id not in marketplaces:
+                continue
+            if statuses and status not in statuses:
+                continue
+            matching.append(order)
+        page = matching[offset : offset + size]
+        body = {
+            "orders": [history.api_order(order, as_of, included) for order in page],
+            "lastUpdatedBefore" if updated_after else "createdBefore": history.iso(end),
+        }
+        if offset + size < len(matching):
+            if self.fault == "repeat-token" and token:
+                body["pagination"] = {"nextToken": token}
+            else:
+                next_state = {"asOf": as_of.isoformat(), "offset": offset + size, "key": key}
+                body["pagination"] = {
+                    "nextToken": base64.urlsafe_b64encode(json.dumps(next_state).encode()).decode()
+                }
+        return 200, body
+
+    def _get_order(self, order_id, query):
+        now = self.state.clock()
+        order = self.state.history().find(order_id)
+        if order is None or history.state(order, now) is None:
+            return 404, _error_list("NotFound", f"Order {order_id} not found.")
+        included = {v for value in query.get("includedData", []) for v in value.split(",")}
+        return 200, {"order": history.api_order(order, now, included)}
+
+    # --- Reports 2021-06-30 --------------------------------------------------------------
+
+    def _create_report(self, raw):
+        try:
+            spec = json.loads(raw or b"{}")
+        except ValueError:
+            return 400, _error_list("InvalidInput", "The body is not JSON.")
+        missing = [name for name in ("reportType", "marketplaceIds") if not spec.get(name)]
+        if missing:
+            return 400, _error_list("InvalidInput", f"Missing {', '.join(missing)}.")
+        if spec["reportType"] != ALL_ORDERS_REPORT:
+            return 400, _error_list(
+                "InvalidInput", f"The sandbox has no {spec['reportType']} report."
+            )
+        now = self.state.clock()
+        try:
+            start = _parse_time(spec.get("dataStartTime")) if spec.get("dataStartTime") else None
+            end = _parse_time(spec.get("dataEndTime")) if spec.get("dataEndTime") else now
+        except ValueError as exc:
+            return 400, _error_list("InvalidInput", str(exc))
+        start = start or end - dt.timedelta(days=30)
+        report_id = str(50000 + len(self.state.reports) + 1)
+        with self.state.lock:
+            self.state.reports[report_id] = {
+                "reportId": report_id,
+                "reportType": spec["reportType"],
+                "marketplaceIds": list(spec["marketplaceIds"]),
+                "dataStartTime": history.iso(start),
+                "dataEndTime": history.iso(end),
+                "createdTime": history.iso(now),
+                "step": 0,
+                "fate": {"fatal": "FATAL", "cancelled": "CANCELLED"}.get(self.fault, "DONE"),
+                "malformed": self.fault == "malformed-row",
+                "asOf": now,
+                "start": start,
+                "end": end,
+            }
+        return 202, {"reportId": report_id}
+
+    def _get_report(self, report_id):
+        report = self.state.reports.get(report_id)
+        if report is None:
+            return 404, _error_list("NotFound", f"Report {report_id} not found.")
+        with self.state.lock:
+            report["step"] = min(report["step"] + 1, len(REPORT_STEPS) - 1)
+            status = REPORT_STEPS[report["step"]]
+            if status == "DONE":
+                status = report["fate"]
+        body = {k: v for k, v in report.items() if k[0].islower() and k not in _INTERNAL}
+        body["processingStatus"] = status
+        if status != "IN_QUEUE":
+            body["processingStartTime"] = report["createdTime"]
+        if status in ("DONE", "FATAL", "CANCELLED"):
+            body["processingEndTime"] = report["createdTime"]
+        if status == "DONE":
+            body["reportDocumentId"] = "amzn1.spdoc.1.4.na.sandbox." + report_id
+        return 200, body
+
+    def _get_document(self, document_id):
+        report_id = document_id.rsplit(".", 1)[-1]
+        report = self.state.reports.get(report_id)
+        if report is None or not document_id.startswith("amzn1.spdoc.1.4.na.sandbox."):
+            return 404, _error_list("NotFound", f"Report document {document_id} not found.")
+        host, port = self.server.server_address[:2]
+        return 200, {
+            "reportDocumentId": document_id,
+            "url": f"http://{host}:{port}/_sandbox/documents/{report_id}",
+            "compressionAlgorithm": "GZIP",
+        }
+
+    def _download(self, report_id):
+        """The document at its pre-signed URL: no SP-API token, like Amazon's S3."""
+        report = self.state.reports.get(report_id)
+        if report is None:
+            return self._send(404, _error_list("NotFound", "No such document."))
+        fault = self.state.next_fault("reportDocumentDownload")
+        self.state.record("reportDocumentDownload", self.command, self.path)
+        data = gzip.compress(report_document(self.state.history(), report), mtime=0)
+        if fault == "truncated":
+            data = data[: len(data) // 2]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+_INTERNAL = {"step", "fate", "malformed", "asOf", "start", "end"}
+
+
+def _parse_time(text) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(str(text))
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO 8601 date-time.") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
+
+
+def _query_key(query) -> str:
+    """The parameters a pagination token is bound to (all but the token and page size)."""
+    kept = sorted(
+        (k, v) for k, v in query.items() if k not in ("paginationToken", "maxResultsPerPage")
+    )
+    return hashlib.sha256(json.dumps(kept).encode()).hexdigest()[:16]
+
+
+def report_document(orders_history, report) -> bytes:
+    """The all-orders flat file for a report: orders placed in its window, tab-separated,
+    quoted only where a field needs it."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(history.REPORT_COLUMNS)
+    marketplaces = set(report["marketplaceIds"])
+    written = 0
+    for order in orders_history.orders_created(report["start"], report["end"]):
+        if order.marketplace_id not in marketplaces:
+            continue
+        for row in history.report_rows(order, report["asOf"]):
+            writer.writerow([row[name] for name in history.REPORT_COLUMNS])
+            written += 1
+            if report["malformed"] and written == 3:
+                buffer.write("this row\tis broken\n")
+    return buffer.getvalue().encode()
+
 
 class SandboxServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address, region="NA", verbose=False):
+    def __init__(self, address, region="NA", verbose=False, orders=None, clock=None):
         super().__init__(address, Handler)
-        self.state = SandboxState(region)
+        self.state = SandboxState(region, orders=orders, clock=clock)
         self.verbose = verbose
 
     @property
@@ -223,8 +478,8 @@ class SandboxServer(ThreadingHTTPServer):
         return f"http://{host}:{port}"
 
 
-def serve_in_thread(region="NA") -> SandboxServer:
+def serve_in_thread(region="NA", orders=None, clock=None) -> SandboxServer:
     """Start a sandbox on a free loopback port in a daemon thread (tests)."""
-    server = SandboxServer(("127.0.0.1", 0), region=region)
+    server = SandboxServer(("127.0.0.1", 0), region=region, orders=orders, clock=clock)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server

@@ -1,0 +1,38 @@
+"""django-q2 entry points for the orders sync (thin: call a service)."""
+
+import logging
+
+from orders import sync
+from orders.models import SpApiConnection, SyncRun, SyncSource
+
+log = logging.getLogger(__name__)
+
+
+def _connections():
+    return [c for c in SpApiConnection.objects.filter(active=True) if c.has_credentials]
+
+
+def orders_sync_all():
+    """Every 15 minutes: an incremental orders sync per active connection."""
+    runs = [sync.sync_orders(connection) for connection in _connections()]
+    return [f"{run.pk}:{run.status}" for run in runs]
+
+
+def orders_backfill_resume():
+    """Hourly: carry on with report windows left unfinished (failed ones when due)."""
+    done = []
+    for connection in _connections():
+        run = sync.resume_reports(connection)
+        if run:
+            done.append(f"{run.pk}:{run.status}")
+    return done
+
+
+def orders_sync_run(run_id: int):
+    """A sync the owner started from the page or the API (the run row exists already)."""
+    run = SyncRun.objects.get(pk=run_id)
+    if run.source != SyncSource.ORDERS:
+        raise ValueError(f"run {run_id} is not an orders sync")
+    connection = SpApiConnection.objects.get(region=run.region)
+    sync.sync_orders(connection, run=run)
+    return f"{run.pk}:{run.status}"
