@@ -1,11 +1,17 @@
-"""Orders services: the SP-API connection, and (next) the orders sync."""
+"""Orders services: the SP-API connection and what the orders add up to.
+
+The syncs themselves are in orders/sync.py."""
+
+import datetime as dt
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.services import audit_log_record, model_snapshot
 from catalog.models import Marketplace
-from orders.models import SpApiConnection
+from orders.models import Order, OrderItem, SpApiConnection
 from orders.spapi import SpApiClient, SpApiError
 
 SECRET_FIELDS = ("lwa_client_secret", "refresh_token")
@@ -90,3 +96,35 @@ def spapi_connection_test(*, actor, connection: SpApiConnection, request=None) -
         request=request,
     )
     return result
+
+
+def sales_summary(*, start: dt.date, end: dt.date, marketplace=None) -> dict:
+    """Orders, units and sales (item price less promotions) per currency for the
+    marketplace-local days start..end. Cancelled and unfulfillable orders count for
+    nothing; estimated (pending) amounts are counted and reported as such."""
+    items = OrderItem.objects.counted().filter(
+        order__local_date__gte=start, order__local_date__lte=end
+    )
+    orders = Order.objects.counted().filter(local_date__gte=start, local_date__lte=end)
+    if marketplace is not None:
+        items = items.filter(order__marketplace=marketplace)
+        orders = orders.filter(marketplace=marketplace)
+    by_currency = (
+        items.values("order__currency")
+        .annotate(
+            gross=Sum("item_price", default=0),
+            discounts=Sum("promotion_discount", default=0),
+        )
+        .order_by("order__currency")
+    )
+    return {
+        "orders": orders.count(),
+        "units": items.aggregate(n=Sum("quantity_ordered", default=0))["n"],
+        "sales": {
+            row["order__currency"] or "?": (row["gross"] - row["discounts"]).quantize(
+                Decimal("0.01")
+            )
+            for row in by_currency
+        },
+        "estimated_orders": orders.filter(is_estimated=True).count(),
+    }
