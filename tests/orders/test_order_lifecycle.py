@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Max, Min, Sum
 
 from orders import history as history_module
 from orders import sync
@@ -75,11 +75,8 @@ def test_cancelled_orders_keep_their_rows_and_count_for_nothing(shop, make_clien
     assert run.status == SyncStatus.SUCCESS
     cancelled = Order.objects.filter(status=OrderStatus.CANCELLED)
     assert cancelled.exists(), "the history cancels about 2 % of orders"
-    start, end = (
-        Order.objects.order_by("local_date").values_list("local_date", flat=True)[::1][0],
-        Order.objects.order_by("-local_date").values_list("local_date", flat=True)[0],
-    )
-    summary = sales_summary(start=start, end=end)
+    span = Order.objects.aggregate(start=Min("local_date"), end=Max("local_date"))
+    summary = sales_summary(**span)
     counted = OrderItem.objects.exclude(order__status=OrderStatus.CANCELLED)
     assert summary["orders"] == Order.objects.count() - cancelled.count()
     assert summary["units"] == counted.aggregate(n=Sum("quantity_ordered"))["n"]
