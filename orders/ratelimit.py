@@ -10,6 +10,10 @@ to this seller and replaces the documented one.
 import threading
 import time
 
+# Float rounding on epoch-sized clocks can leave a refilled bucket a hair under one
+# token; count that as a token rather than sleeping for a nanosecond again and again.
+EPSILON = 1e-6
+
 
 class TokenBucket:
     def __init__(self, rate: float, burst: int, clock=time.monotonic, sleep=time.sleep):
@@ -32,7 +36,7 @@ class TokenBucket:
         """Seconds until a token is available (0 when one is)."""
         with self.lock:
             self._refill()
-            return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+            return 0.0 if self.tokens >= 1 - EPSILON else (1 - self.tokens) / self.rate
 
     def acquire(self) -> float:
         """Take one token, sleeping until there is one. Returns the seconds slept."""
@@ -40,10 +44,10 @@ class TokenBucket:
         while True:
             with self.lock:
                 self._refill()
-                if self.tokens >= 1:
-                    self.tokens -= 1
+                if self.tokens >= 1 - EPSILON:
+                    self.tokens = max(self.tokens - 1, 0.0)
                     return slept
-                wait = (1 - self.tokens) / self.rate
+                wait = max((1 - self.tokens) / self.rate, 0.001)
             self.sleep(wait)
             slept += wait
 

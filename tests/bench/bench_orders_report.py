@@ -211,8 +211,7 @@ def copy_baseline(database_url: str, path: Path) -> dict:
     from orders.history import REPORT_COLUMNS
 
     columns = sql.SQL(", ").join(
-        sql.SQL("{} text").format(sql.Identifier(name.replace("-", "_")))
-        for name in REPORT_COLUMNS
+        sql.SQL("{} text").format(sql.Identifier(name.replace("-", "_"))) for name in REPORT_COLUMNS
     )
     with psycopg.connect(database_url) as conn:
         start = time.perf_counter()
@@ -394,9 +393,7 @@ def measure(n_lines: int, database_url: str, path: Path) -> int:
         f"  import / COPY <= {TARGET_COPY_RATIO:g}x: {first['seconds']:.2f} s / "
         f"{copy['seconds']:.2f} s = {ratio:.1f}x -> {verdict(ratio <= TARGET_COPY_RATIO)}"
     )
-    print(
-        f"  peak RSS < {TARGET_PEAK_MB} MB: {peak:.0f} MB -> {verdict(peak < TARGET_PEAK_MB)}"
-    )
+    print(f"  peak RSS < {TARGET_PEAK_MB} MB: {peak:.0f} MB -> {verdict(peak < TARGET_PEAK_MB)}")
 
     problems = []
     if copy["rows"] != lines:

@@ -132,3 +132,33 @@ def test_a_busy_lock_skips_the_run(shop, make_client, skip):
     assert run.status == SyncStatus.SKIPPED
     assert "another orders:NA sync is running" in run.error
     assert SyncRun.objects.get().status == SyncStatus.SKIPPED
+
+
+def test_a_429_and_5xx_storm_loses_nothing_and_never_exceeds_the_rate(shop, make_client, fake_time):
+    from orders.spapi import OPERATIONS
+
+    clean = make_client()
+    run = sync.sync_orders(shop.connection, client=shop.client(make_client), now=shop.now)
+    expected = order_rows()
+    Order.objects.all().delete()
+    SyncCursor.objects.all().delete()
+    del clean, run
+
+    client = shop.client(make_client, max_wait=3600)
+    sent = []
+    client.session.hooks["response"].append(lambda r, *a, **k: sent.append(fake_time.now))
+    storm = ["429", "500", "429-bare", "503", "ok", "429", "429", "503", "ok", "500", "ok"]
+    set_faults(shop.server, searchOrders=storm)
+    run = sync.sync_orders(shop.connection, client=client, now=shop.now)
+    assert run.status == SyncStatus.SUCCESS, run.error
+    assert run.throttled == 4
+    assert order_rows() == expected
+
+    spec = OPERATIONS["searchOrders"]
+    calls = list(sent)  # the first is the token call (not rate limited)
+    api_calls = calls[1:]
+    for i, start in enumerate(api_calls):
+        for j in range(i, len(api_calls)):
+            made = j - i + 1
+            allowed = spec.burst + spec.rate * (api_calls[j] - start) + 1e-6
+            assert made <= allowed, (i, j)
