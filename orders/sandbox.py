@@ -381,8 +381,8 @@ class Handler(BaseHTTPRequestHandler):
         if report is None:
             return 404, _error_list("NotFound", f"Report {report_id} not found.")
         with self.state.lock:
-            report["step"] = min(report["step"] + 1, len(REPORT_STEPS) - 1)
             status = REPORT_STEPS[report["step"]]
+            report["step"] = min(report["step"] + 1, len(REPORT_STEPS) - 1)
             if status == "DONE":
                 status = report["fate"]
         body = {k: v for k, v in report.items() if k[0].islower() and k not in _INTERNAL}

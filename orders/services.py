@@ -6,12 +6,22 @@ import datetime as dt
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from accounts.services import audit_log_record, model_snapshot
 from catalog.models import Marketplace
-from orders.models import Order, OrderItem, SpApiConnection
+from orders.models import (
+    Order,
+    OrderItem,
+    ReportRequest,
+    ReportStatus,
+    SpApiConnection,
+    SyncCursor,
+    SyncRun,
+    SyncSource,
+    SyncStatus,
+)
 from orders.spapi import SpApiClient, SpApiError
 
 SECRET_FIELDS = ("lwa_client_secret", "refresh_token")
@@ -128,3 +138,108 @@ def sales_summary(*, start: dt.date, end: dt.date, marketplace=None) -> dict:
         },
         "estimated_orders": orders.filter(is_estimated=True).count(),
     }
+
+
+# --- sync status ---------------------------------------------------------------------------
+
+
+def _run_dict(run: SyncRun | None) -> dict | None:
+    if run is None:
+        return None
+    return {
+        "id": run.pk,
+        "source": run.source,
+        "region": run.region,
+        "trigger": run.trigger,
+        "status": run.status,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "inserted": run.inserted,
+        "updated": run.updated,
+        "pages": run.pages,
+        "calls": run.calls,
+        "throttled": run.throttled,
+        "error": run.error,
+        "detail": run.detail,
+    }
+
+
+def last_success(source: str) -> SyncRun | None:
+    return (
+        SyncRun.objects.filter(source=source, status=SyncStatus.SUCCESS)
+        .order_by("-finished_at")
+        .first()
+    )
+
+
+def sync_status(now=None, recent: int = 20) -> dict:
+    """Per source: the last run, the last success and its age; open report windows."""
+    now = now or timezone.now()
+    sources = []
+    for source, label in SyncSource.choices:
+        success = last_success(source)
+        latest = SyncRun.objects.filter(source=source).order_by("-created_at", "-id").first()
+        sources.append(
+            {
+                "source": source,
+                "label": label,
+                "last_run": _run_dict(latest),
+                "last_success_at": success.finished_at if success else None,
+                "age_seconds": round((now - success.finished_at).total_seconds())
+                if success
+                else None,
+            }
+        )
+    windows = {
+        row["status"]: row["n"]
+        for row in ReportRequest.objects.values("status").annotate(n=Count("id"))
+    }
+    problems = [
+        {
+            "window": f"{r.marketplace.code} {r.data_start:%Y-%m-%d}..{r.data_end:%Y-%m-%d}",
+            "status": r.status,
+            "attempts": r.attempts,
+            "next_attempt_at": r.next_attempt_at,
+            "error": r.error,
+        }
+        for r in ReportRequest.objects.filter(status=ReportStatus.FAILED)
+        .select_related("marketplace")
+        .order_by("data_start")[:50]
+    ]
+    cursors = {f"{c.source}:{c.region}": c.watermark for c in SyncCursor.objects.all()}
+    return {
+        "time": now,
+        "sources": sources,
+        "running": [
+            _run_dict(r)
+            for r in SyncRun.objects.filter(status__in=[SyncStatus.QUEUED, SyncStatus.RUNNING])
+        ],
+        "watermarks": cursors,
+        "report_windows": {status: windows.get(status, 0) for status in ReportStatus.values},
+        "failed_windows": problems,
+        "recent": [_run_dict(r) for r in SyncRun.objects.order_by("-created_at", "-id")[:recent]],
+    }
+
+
+def orders_sync_start(*, actor, request=None) -> list[SyncRun]:
+    """Queue an orders sync per active connection (django-q2 runs them)."""
+    from django_q.tasks import async_task
+
+    connections = [c for c in SpApiConnection.objects.filter(active=True) if c.has_credentials]
+    if not connections:
+        raise ValueError("No active SP-API connection with credentials: add one in Settings.")
+    runs = []
+    for connection in connections:
+        run = SyncRun.objects.create(
+            source=SyncSource.ORDERS, region=connection.region, trigger="manual"
+        )
+        audit_log_record(
+            actor=actor, action="orders.sync.start", obj=run, after={"run": run.pk}, request=request
+        )
+        runs.append(run)
+    # Queued after the rows commit, so the cluster always finds them.
+    for run in runs:
+        transaction.on_commit(
+            lambda pk=run.pk: async_task("orders.tasks.orders_sync_run", pk, group="orders-sync")
+        )
+    return runs

@@ -302,7 +302,13 @@ def run(n_lines: int, server: str) -> int:
     name = f"sellerhub_bench_{os.getpid()}"
     database_url = f"{server}/{name}"
     os.environ["DATABASE_URL"] = database_url  # read by config.settings at django.setup()
-    create_database(server, name)
+    import psycopg
+
+    try:
+        create_database(server, name)
+    except psycopg.OperationalError as exc:
+        print(f"cannot create database {name} on {server}: {exc}".strip())
+        return 1
     try:
         with tempfile.TemporaryDirectory(prefix="sellerhub_bench_") as workdir:
             return measure(n_lines, database_url, Path(workdir) / "all_orders_report.tsv")
@@ -365,7 +371,7 @@ def measure(n_lines: int, database_url: str, path: Path) -> int:
     )
     parse = child["parse_only"]
     print(
-        f"parse only no database (for the split): {parse['seconds']:.2f} s = "
+        f"parse only (no database, to split the time): {parse['seconds']:.2f} s = "
         f"{n(round(parse['lines'] / parse['seconds']))} rows/s, so about "
         f"{max(first['seconds'] - parse['seconds'], 0):.2f} s of the import is staging + SQL"
     )

@@ -44,6 +44,7 @@ MODELS = {
 }
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 ALL_ORDERS_REPORT = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
+INCLUDED = "PROCEEDS,FULFILLMENT,PROMOTION,CANCELLATION"
 UNLIMITED_WAIT = 3600  # the fake clock only moves when the client sleeps
 
 # --- formats --------------------------------------------------------------------------
@@ -82,16 +83,20 @@ class ModelOperation:
     method: str
     operation_id: str
     spec: dict
-    parameters: tuple  # (index in the operation's list or None for path-level, definition)
+    parameters: tuple  # (URI reference of the parameter in the model, its definition)
     produces: tuple
     consumes: tuple
     pattern: re.Pattern
 
     def pointer(self, *parts) -> str:
-        """A URI reference into the model document (JSON pointer, percent-encoded)."""
-        segments = ["paths", self.path, self.method, *map(str, parts)]
-        escaped = [quote(s.replace("~", "~0").replace("/", "~1"), safe="~") for s in segments]
-        return f"{self.uri}#/" + "/".join(escaped)
+        """A URI reference into this operation in the model document."""
+        return model_ref(self.uri, "paths", self.path, self.method, *parts)
+
+
+def model_ref(uri: str, *segments) -> str:
+    """A URI reference into a model document (JSON pointer, percent-encoded)."""
+    escaped = [quote(str(s).replace("~", "~0").replace("/", "~1"), safe="~") for s in segments]
+    return f"{uri}#/" + "/".join(escaped)
 
 
 def _path_pattern(template: str) -> re.Pattern:
@@ -114,13 +119,19 @@ class Contract:
             self.documents[name] = document
             resources.append((uri, Resource(contents=document, specification=DRAFT4)))
             for path, item in document["paths"].items():
-                shared = [(None, p) for p in item.get("parameters") or []]
+                shared = [
+                    (model_ref(uri, "paths", path, "parameters", i), p)
+                    for i, p in enumerate(item.get("parameters") or [])
+                ]
                 for method, spec in item.items():
                     if method not in HTTP_METHODS:
                         continue
-                    own = list(enumerate(spec.get("parameters") or []))
+                    own = [
+                        (model_ref(uri, "paths", path, method, "parameters", i), p)
+                        for i, p in enumerate(spec.get("parameters") or [])
+                    ]
                     names = {p["name"] for _, p in own}
-                    parameters = tuple(own + [(i, p) for i, p in shared if p["name"] not in names])
+                    parameters = tuple(own + [(r, p) for r, p in shared if p["name"] not in names])
                     self.operations.append(
                         ModelOperation(
                             model=name,
@@ -177,12 +188,12 @@ class Contract:
         query: dict[str, list[str]] = {}
         for key, value in parse_qsl(urlsplit(prepared.url).query, keep_blank_values=True):
             query.setdefault(key, []).append(value)
-        declared = {p["name"]: (i, p) for i, p in operation.parameters}
+        declared = {p["name"]: p for _, p in operation.parameters}
         for name in query:
-            if declared.get(name, (None, {}))[1].get("in") != "query":
-                known = sorted(n for n, (_, p) in declared.items() if p["in"] == "query")
+            if declared.get(name, {}).get("in") != "query":
+                known = sorted(n for n, p in declared.items() if p["in"] == "query")
                 errors.append(f"query parameter {name!r} is not declared (declared: {known})")
-        for name, (index, parameter) in declared.items():
+        for name, parameter in declared.items():
             where = parameter["in"]
             if where == "query":
                 values = query.get(name)
@@ -204,11 +215,11 @@ class Contract:
         return errors
 
     def _body_errors(self, operation, prepared) -> list[str]:
-        body_params = [(i, p) for i, p in operation.parameters if p["in"] == "body"]
+        body_params = [(r, p) for r, p in operation.parameters if p["in"] == "body"]
         raw = prepared.body
         if not body_params:
             return [f"a body was sent but {operation.operation_id} takes none"] if raw else []
-        index, parameter = body_params[0]
+        parameter_ref, parameter = body_params[0]
         if not raw:
             return ["the required body is missing"] if parameter.get("required") else []
         errors = []
@@ -219,8 +230,8 @@ class Contract:
             body = json.loads(raw)
         except ValueError as exc:
             return [*errors, f"the body is not JSON ({exc})"]
-        ref = operation.pointer("parameters", index, "schema")
-        return errors + [f"body {e}" for e in self.schema_errors(ref, body)]
+        schema_errors = self.schema_errors(parameter_ref + "/schema", body)
+        return errors + [f"body {e}" for e in schema_errors]
 
 
 _PARAMETER_KEYWORDS = {
@@ -318,9 +329,9 @@ def _create_report_rules(query: dict, prepared, now) -> list[str]:
         times[name] = moment
         if moment and moment > now:
             errors.append(f"{name} {moment} is after the current time {now}")
-    if times["dataStartTime"] and times["dataEndTime"]:
-        if times["dataEndTime"] < times["dataStartTime"]:
-            errors.append("dataEndTime is before dataStartTime")
+    start, end = times["dataStartTime"], times["dataEndTime"]
+    if start and end and end < start:
+        errors.append("dataEndTime is before dataStartTime")
     return errors
 
 
@@ -435,16 +446,9 @@ def listing(problems) -> str:
 
 
 @pytest.fixture
-def recorded(shop, make_client, fake_time):
-    """A client of the shop's sandbox whose exchanges are recorded."""
-
-    def sleep(seconds):
-        # A real sleep never ends before the clock has ticked. FakeTime's can add less than
-        # the float resolution of its clock (~2.4e-7 s at 1.8e9 s), and TokenBucket.acquire
-        # then spins forever after a 429 on searchOrders or createReport (reported as a bug).
-        fake_time.sleep(max(seconds, 0.001))
-
-    client = shop.client(make_client, max_wait=UNLIMITED_WAIT, sleep=sleep)
+def recorded(shop, make_client):
+    """A client of the shop's sandbox (fake clock) whose exchanges are recorded."""
+    client = shop.client(make_client, max_wait=UNLIMITED_WAIT)
     return client, Recorder(client)
 
 
@@ -585,6 +589,11 @@ def test_search_orders_pages_follow_the_model(contract, shop, recorded):
     assert run.status == SyncStatus.SUCCESS, run.error
     exchanges = recorder.exchanges(contract)
     assert answer_errors(contract, exchanges) == [], listing(answer_errors(contract, exchanges))
+    asked = {
+        parse_qsl(urlsplit(e.request.url).query).count(("includedData", INCLUDED))
+        for e in exchanges
+    }
+    assert asked == {1}, "every page asks for PROCEEDS,FULFILLMENT,PROMOTION,CANCELLATION"
     pages = [e.body() for e in exchanges if e.status == 200]
     assert len(pages) >= 3 and ("searchOrders", 429) in seen(exchanges)
     # The includedData sections were in the answers (so their schemas were exercised).
@@ -666,7 +675,9 @@ def test_a_new_report_is_first_reported_in_queue(contract, shop, recorded):
     exchanges = recorder.exchanges(contract)
     assert answer_errors(contract, exchanges) == [], listing(answer_errors(contract, exchanges))
     polled = [e.body()["processingStatus"] for e in exchanges if e.status == 200]
-    assert polled == ["IN_QUEUE", "IN_PROGRESS", "DONE"]
+    assert polled == ["IN_QUEUE", "IN_PROGRESS", "DONE"], (
+        f"three getReport calls on a new report answered {polled}"
+    )
 
 
 def test_error_answers_follow_the_model(contract, shop, recorded):
