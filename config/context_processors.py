@@ -13,6 +13,7 @@ NAVIGATION = [
     ("inventory", "Inventory", "inventory", False),
     ("alerts", "Alerts", "alerts", False),
     ("data-health", "Data health", "data-health", False),
+    ("sync", "Sync", "sync-status", False),
     ("settings", "Settings", "settings", True),
     ("admin", "Admin", "admin:index", True),
 ]

@@ -82,7 +82,24 @@ def health_report() -> tuple[dict, int]:
     }
     if not fresh:
         report["status"] = "degraded"
+    report["orders_sync"] = _orders_sync_age()
     return report, 200
+
+
+def _orders_sync_age() -> dict:
+    """Age of the last successful orders sync (informational: no connection is normal)."""
+    from orders.models import SyncRun, SyncSource, SyncStatus
+
+    last = (
+        SyncRun.objects.filter(source=SyncSource.ORDERS, status=SyncStatus.SUCCESS)
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+    return {
+        "last_success": last.isoformat() if last else None,
+        "age_seconds": round((timezone.now() - last).total_seconds(), 1) if last else None,
+    }
 
 
 def schedules_apply(using: str = DEFAULT_DB_ALIAS) -> dict:

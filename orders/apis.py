@@ -11,7 +11,12 @@ from orders.serializers import (
     SpApiConnectionSerializer,
     SpApiConnectionWriteSerializer,
 )
-from orders.services import spapi_connection_save, spapi_connection_test
+from orders.services import (
+    orders_sync_start,
+    spapi_connection_save,
+    spapi_connection_test,
+    sync_status,
+)
 
 
 class SpApiConnectionApi(APIView):
@@ -48,4 +53,29 @@ class SpApiConnectionTestApi(APIView):
             raise NotFound("No connection for that region yet.")
         return Response(
             spapi_connection_test(actor=request.user, connection=connection, request=request)
+        )
+
+
+class SyncStatusApi(APIView):
+    """Last run and last success of every sync, open report windows, recent runs."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response(sync_status())
+
+
+class OrdersSyncApi(APIView):
+    """Start an orders sync now (owner only). Runs in the background; 202 with run ids."""
+
+    permission_classes = [IsOwner]
+
+    @extend_schema(request=None, responses={202: OpenApiTypes.OBJECT})
+    def post(self, request):
+        try:
+            runs = orders_sync_start(actor=request.user, request=request)
+        except ValueError as exc:
+            return Response({"detail": str(exc)}, status=409)
+        return Response(
+            {"run_id": runs[0].pk, "runs": [{"id": r.pk, "region": r.region} for r in runs]},
+            status=202,
         )

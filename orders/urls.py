@@ -21,6 +21,10 @@ urlpatterns = [
         views.amazon_connection_test,
         name="amazon-connection-test-page",
     ),
+    path("sync/", views.sync_status_page, name="sync-status"),
+    path("sync/orders/", views.orders_sync_start_page, name="orders-sync-page"),
+    path("api/sync/status", apis.SyncStatusApi.as_view(), name="sync-status-api"),
+    path("api/orders/sync", apis.OrdersSyncApi.as_view(), name="orders-sync"),
     path("api/amazon/connection", apis.SpApiConnectionApi.as_view(), name="amazon-connection"),
     path(
         "api/amazon/connection/test",

@@ -2,11 +2,11 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import owner_required
+from accounts.permissions import owner_required, signed_in_required
 from accounts.services import mask_secret
 from catalog.models import Region
 from orders.models import SpApiConnection
-from orders.services import spapi_connection_test
+from orders.services import orders_sync_start, spapi_connection_test, sync_status
 
 
 @owner_required
@@ -45,3 +45,27 @@ def amazon_connection_test(request, region):
     else:
         messages.error(request, f"{region}: {result['error']}")
     return redirect("amazon-settings")
+
+
+@signed_in_required
+def sync_status_page(request):
+    status = sync_status()
+    busy = bool(status["running"])
+    return render(
+        request,
+        "orders/sync_status.html",
+        {"page_title": "Sync status", "nav": "sync", "status": status, "busy": busy},
+    )
+
+
+@owner_required
+@require_POST
+def orders_sync_start_page(request):
+    try:
+        runs = orders_sync_start(actor=request.user, request=request)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        ids = ", ".join(f"#{r.pk} ({r.region})" for r in runs)
+        messages.success(request, f"Orders sync queued: run {ids}. This page refreshes itself.")
+    return redirect("sync-status")

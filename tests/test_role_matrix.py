@@ -66,6 +66,11 @@ RULES = {
     ),
     "amazon-connection": ({}, OWNER_API),
     "amazon-connection-test": ({}, {"anon": 401, "partner": 403, "owner": 405}),
+    "sync-status": ({}, PAGE),
+    "sync-status-api": ({}, API),
+    # POST only; partners are refused before the method is looked at.
+    "orders-sync-page": ({}, {"anon": LOGIN, "partner": 403, "owner": 405}),
+    "orders-sync": ({}, {"anon": 401, "partner": 403, "owner": 405}),
     "api-schema": ({}, API),
     "api-docs": ({}, API),
 }
