@@ -93,7 +93,7 @@ class WriteStats:
     updated: int = 0
     unchanged: int = 0
     estimated: int = 0
-    unmapped: set = field(default_factory=set)
+    unmapped: dict = field(default_factory=dict)  # (marketplace pk, SKU) -> (ASIN, last seen)
 
 
 class Marketplaces:
@@ -172,6 +172,11 @@ class OrderWriter:
                     f"INSERT INTO {STAGING} ({', '.join(NAMES)}) VALUES ({marks})", adapted
                 )
 
+    def _clear_staging(self, cursor):
+        # DELETE leaves dead rows every later statement scans; TRUNCATE frees them.
+        statement = "TRUNCATE" if self.vendor == "postgresql" else "DELETE FROM"
+        cursor.execute(f"{statement} {STAGING}")
+
     # input -----------------------------------------------------------------------
 
     def add(self, lines: list):
@@ -203,7 +208,7 @@ class OrderWriter:
         self.flush()
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
-        for marketplace_pk, sku, asin, seen in sorted(self.stats.unmapped):
+        for (marketplace_pk, sku), (asin, seen) in sorted(self.stats.unmapped.items()):
             sku_observe(
                 marketplace=Marketplace(pk=marketplace_pk),
                 seller_sku=sku,
@@ -260,7 +265,7 @@ class OrderWriter:
             self.stats.updated += updated
             self.stats.unchanged += orders - inserted - updated
             if not (inserted or updated):
-                cursor.execute(f"DELETE FROM {STAGING}")
+                self._clear_staging(cursor)
                 return
 
             order_fields = [
@@ -337,8 +342,10 @@ class OrderWriter:
             for marketplace_pk, sku, asin, seen in cursor.fetchall():
                 if isinstance(seen, str):  # SQLite
                     seen = connection.ops.convert_datetimefield_value(seen, None, connection)
-                self.stats.unmapped.add((marketplace_pk, sku, asin, seen))
-            cursor.execute(f"DELETE FROM {STAGING}")
+                known = self.stats.unmapped.get((marketplace_pk, sku))
+                if known is None or seen > known[1]:
+                    self.stats.unmapped[(marketplace_pk, sku)] = (asin, seen)
+            self._clear_staging(cursor)
 
 
 def _is_open(line) -> bool:
