@@ -13,7 +13,7 @@ HERE = Path(__file__).resolve().parent
 def main():
     scripts = sorted(HERE.glob("bench_*.py"))
     if not scripts:
-        print("No benchmarks yet: the first arrive with the orders sync (issue #4).")
+        print("No benchmarks found (tests/bench/bench_*.py).")
         return 0
     failed = 0
     for script in scripts:
