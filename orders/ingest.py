@@ -143,8 +143,8 @@ class OrderWriter:
             cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
             suffix = " ON COMMIT DROP" if self.vendor == "postgresql" else ""
             cursor.execute(
-                f"CREATE TEMPORARY TABLE {STAGING} ({columns}, fresh boolean, existed boolean)"
-                + suffix
+                f"CREATE TEMPORARY TABLE {STAGING} ({columns}, "
+                "fresh boolean DEFAULT TRUE, existed boolean DEFAULT FALSE)" + suffix
             )
             cursor.execute(f"CREATE INDEX {STAGING}_order ON {STAGING} (amazon_order_id)")
 
@@ -246,12 +246,11 @@ class OrderWriter:
         where_true = "WHERE TRUE" if self.vendor == "postgresql" else "WHERE 1"
         with connection.cursor() as cursor:
             cursor.execute(
-                f"""UPDATE {STAGING} SET
-                    existed = EXISTS (SELECT 1 FROM orders_order o
-                        WHERE o.amazon_order_id = {STAGING}.amazon_order_id),
-                    fresh = NOT EXISTS (SELECT 1 FROM orders_order o
-                        WHERE o.amazon_order_id = {STAGING}.amazon_order_id
-                        AND o.last_updated_at >= {STAGING}.last_updated_at)"""
+                # A join, so each staging row finds its stored order by the unique
+                # index instead of scanning every order (rows default to new and fresh).
+                f"""UPDATE {STAGING} SET existed = TRUE,
+                    fresh = (o.last_updated_at < {STAGING}.last_updated_at)
+                    FROM orders_order o WHERE o.amazon_order_id = {STAGING}.amazon_order_id"""
             )
             cursor.execute(
                 f"""SELECT COUNT(DISTINCT amazon_order_id),
