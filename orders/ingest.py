@@ -19,9 +19,12 @@ The caller owns the transaction: rows and the cursor that covers them commit
 together.
 """
 
+import contextlib
 import csv
 import datetime as dt
+import gc
 import io
+import operator
 import zoneinfo
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -74,6 +77,7 @@ AMOUNTS = [
     "promotion_discount",
 ]
 STAGING = "orders_staging"
+ZERO = Decimal(0)
 
 
 class OrderDataError(ValueError):
@@ -144,7 +148,8 @@ class OrderWriter:
             suffix = " ON COMMIT DROP" if self.vendor == "postgresql" else ""
             cursor.execute(
                 f"CREATE TEMPORARY TABLE {STAGING} ({columns}, "
-                "fresh boolean DEFAULT TRUE, existed boolean DEFAULT FALSE)" + suffix
+                "fresh boolean DEFAULT TRUE, existed boolean DEFAULT FALSE, order_pk bigint)"
+                + suffix
             )
             cursor.execute(f"CREATE INDEX {STAGING}_order ON {STAGING} (amazon_order_id)")
 
@@ -248,7 +253,7 @@ class OrderWriter:
             cursor.execute(
                 # A join, so each staging row finds its stored order by the unique
                 # index instead of scanning every order (rows default to new and fresh).
-                f"""UPDATE {STAGING} SET existed = TRUE,
+                f"""UPDATE {STAGING} SET existed = TRUE, order_pk = o.id,
                     fresh = (o.last_updated_at < {STAGING}.last_updated_at)
                     FROM orders_order o WHERE o.amazon_order_id = {STAGING}.amazon_order_id"""
             )
@@ -286,8 +291,7 @@ class OrderWriter:
                 "source",
                 "synced_at",
             ]
-            cursor.execute(
-                f"""INSERT INTO orders_order (amazon_order_id, {", ".join(order_fields)})
+            upsert = f"""INSERT INTO orders_order (amazon_order_id, {", ".join(order_fields)})
                 SELECT amazon_order_id, MAX(marketplace_id), MAX(created_at), MAX(local_date),
                     MAX(last_updated_at), MAX(status), MAX(fulfillment_channel),
                     MAX(sales_channel), MAX(currency), SUM(item_price),
@@ -296,16 +300,13 @@ class OrderWriter:
                     {bool_any}(is_estimated), MAX(source), %s
                 FROM {STAGING} WHERE fresh GROUP BY amazon_order_id
                 ON CONFLICT (amazon_order_id) DO UPDATE SET
-                {", ".join(f"{name} = excluded.{name}" for name in order_fields)}""",
-                [self.now],
-            )
+                {", ".join(f"{name} = excluded.{name}" for name in order_fields)}"""
             cursor.execute(
+                # Items of an updated order that it no longer has.
                 f"""DELETE FROM orders_orderitem WHERE order_id IN (
-                    SELECT o.id FROM orders_order o JOIN {STAGING} s
-                    ON s.amazon_order_id = o.amazon_order_id WHERE s.fresh AND s.existed)
-                AND NOT EXISTS (SELECT 1 FROM {STAGING} s JOIN orders_order o
-                    ON s.amazon_order_id = o.amazon_order_id
-                    WHERE o.id = orders_orderitem.order_id
+                    SELECT s.order_pk FROM {STAGING} s WHERE s.fresh AND s.existed)
+                AND NOT EXISTS (SELECT 1 FROM {STAGING} s
+                    WHERE s.order_pk = orders_orderitem.order_id
                     AND s.seller_sku = orders_orderitem.seller_sku)"""
             )
             item_fields = [
@@ -322,16 +323,29 @@ class OrderWriter:
             select = ", ".join(
                 "l.id" if name == "listing_id" else f"s.{name}" for name in item_fields
             )
-            cursor.execute(
-                f"""INSERT INTO orders_orderitem (order_id, seller_sku, {", ".join(item_fields)})
-                SELECT o.id, s.seller_sku, {select}
-                FROM {STAGING} s JOIN orders_order o ON o.amazon_order_id = s.amazon_order_id
+            columns = ", ".join(item_fields)
+            items = f"""INSERT INTO orders_orderitem (order_id, seller_sku, {columns})
+                SELECT {{order_pk}}, s.seller_sku, {select}
+                FROM {STAGING} s {{join}}
                 LEFT JOIN catalog_listing l ON l.marketplace_id = s.marketplace_id
                     AND l.channel = 'amazon' AND l.seller_sku = s.seller_sku
                 {where_true} AND s.fresh
                 ON CONFLICT (order_id, seller_sku) DO UPDATE SET
                 {", ".join(f"{name} = excluded.{name}" for name in item_fields)}"""
-            )
+            if self.vendor == "postgresql":
+                # One statement: the upserted orders' ids come back with them and the
+                # items join those, not every stored order. (Foreign keys are checked
+                # at commit, so items may point at orders of the same statement.)
+                join = "JOIN upserted u ON u.amazon_order_id = s.amazon_order_id"
+                cursor.execute(
+                    f"WITH upserted AS ({upsert} RETURNING id, amazon_order_id) "
+                    + items.format(order_pk="u.id", join=join),
+                    [self.now],
+                )
+            else:
+                cursor.execute(upsert, [self.now])
+                join = "JOIN orders_order o ON o.amazon_order_id = s.amazon_order_id"
+                cursor.execute(items.format(order_pk="o.id", join=join))
             cursor.execute(
                 f"""SELECT s.marketplace_id, s.seller_sku, MAX(s.asin), MAX(s.created_at)
                 FROM {STAGING} s WHERE s.fresh AND NOT EXISTS (SELECT 1 FROM catalog_listing l
@@ -563,6 +577,58 @@ REPORT_STATUSES = {
 NON_AMAZON_CHANNELS = {"non-amazon", ""}  # multi-channel fulfilment: not a sale here
 
 
+# The columns read, in the order `_fields` returns them; optional ones may be absent.
+REPORT_FIELDS = [
+    "amazon-order-id",
+    "purchase-date",
+    "last-updated-date",
+    "order-status",
+    "fulfillment-channel",
+    "sales-channel",
+    "sku",
+    "quantity",
+    "item-price",
+    "item-tax",
+    "shipping-price",
+    "shipping-tax",
+    "item-promotion-discount",
+    "ship-promotion-discount",
+    "currency",
+    "item-status",
+    "promotion-ids",
+    "asin",
+    "product-name",
+    "order-item-id",
+    "is-business-order",
+    "ship-service-level",
+]
+(
+    R_ORDER,
+    R_PURCHASED,
+    R_UPDATED,
+    R_STATUS,
+    R_FULFILLMENT,
+    R_CHANNEL,
+    R_SKU,
+    R_QUANTITY,
+    R_ITEM_PRICE,
+    R_ITEM_TAX,
+    R_SHIPPING_PRICE,
+    R_SHIPPING_TAX,
+    R_ITEM_DISCOUNT,
+    R_SHIP_DISCOUNT,
+    R_CURRENCY,
+    R_ITEM_STATUS,
+    R_PROMOTIONS,
+    R_ASIN,
+    R_TITLE,
+    R_ITEM_ID,
+    R_BUSINESS,
+    R_SERVICE_LEVEL,
+) = range(len(REPORT_FIELDS))
+PRIME_SERVICE_LEVELS = {"expedited", "nextday", "secondday"}
+
+
 def report_order_lines(text_stream, marketplaces: Marketplaces, on_skip=None):
     """Yield the normalised lines of each order in an all-orders report.
 
@@ -582,73 +648,74 @@ def report_order_lines(text_stream, marketplaces: Marketplaces, on_skip=None):
     if missing:
         raise OrderDataError(f"missing column(s): {', '.join(missing)}", line=1)
     width = len(header)
-    col = {name: header.index(name) for name in header}
-
-    def get(row, name):
-        index = col.get(name)
-        return row[index].strip() if index is not None else ""
+    # One C call per row picks the columns read; an absent optional column reads the
+    # empty field appended to every row.
+    pick = operator.itemgetter(
+        *(header.index(name) if name in header else width for name in REPORT_FIELDS)
+    )
 
     current_id, current = None, {}
     head = None
     try:
         for row in reader:
-            line_number = reader.line_num
-            if not row or row == [""]:
-                continue
             if len(row) != width:
-                raise OrderDataError(f"expected {width} fields, found {len(row)}", line=line_number)
-            order_id = get(row, "amazon-order-id")
-            if not order_id:
-                raise OrderDataError("empty amazon-order-id", line=line_number)
-            channel = get(row, "sales-channel")
-            if channel.lower() in NON_AMAZON_CHANNELS:
-                if on_skip:
-                    on_skip(line_number, f"sales channel {channel or '(empty)'} is not Amazon")
-                continue
+                if not row or row == [""]:
+                    continue
+                raise OrderDataError(
+                    f"expected {width} fields, found {len(row)}", line=reader.line_num
+                )
+            row.append("")
+            fields = [value.strip() for value in pick(row)]
+            order_id = fields[R_ORDER]
             if order_id != current_id:
+                if not order_id:
+                    raise OrderDataError("empty amazon-order-id", line=reader.line_num)
+                channel = fields[R_CHANNEL]
+                if channel.lower() in NON_AMAZON_CHANNELS:
+                    if on_skip:
+                        on_skip(
+                            reader.line_num, f"sales channel {channel or '(empty)'} is not Amazon"
+                        )
+                    continue
                 if current:
                     yield _report_lines(head, current)
                 current_id, current = order_id, {}
-                head = _report_head(row, get, marketplaces, line_number)
-            _report_item(row, get, current, head, line_number)
+                head = _report_head(fields, marketplaces, reader.line_num)
+            _report_item(fields, current, head, reader.line_num)
     except csv.Error as exc:
         raise OrderDataError(f"unreadable row ({exc})", line=reader.line_num) from None
     if current:
         yield _report_lines(head, current)
 
 
-def _report_head(row, get, marketplaces, line_number):
-    order_id = get(row, "amazon-order-id")
-    channel = get(row, "sales-channel")
+def _report_head(fields, marketplaces, line_number):
+    channel = fields[R_CHANNEL]
     marketplace = marketplaces.by_channel.get(channel.lower())
     if marketplace is None:
         raise OrderDataError(f"unknown sales channel {channel!r}", line=line_number)
     try:
-        created = _instant(get(row, "purchase-date"), "purchase-date")
-        updated = _instant(get(row, "last-updated-date"), "last-updated-date")
+        created = _instant(fields[R_PURCHASED], "purchase-date")
+        updated = _instant(fields[R_UPDATED], "last-updated-date")
     except OrderDataError as exc:
         raise OrderDataError(exc.reason, line=line_number) from None
-    status = REPORT_STATUSES.get(get(row, "order-status").lower().replace(" ", ""))
+    status = REPORT_STATUSES.get(fields[R_STATUS].lower().replace(" ", ""))
     if status is None:
-        raise OrderDataError(f"unknown order-status {get(row, 'order-status')!r}", line=line_number)
-    business = get(row, "is-business-order").lower() == "true"
+        raise OrderDataError(f"unknown order-status {fields[R_STATUS]!r}", line=line_number)
+    amazon_fulfilled = fields[R_FULFILLMENT].lower() == "amazon"
     return {
-        "order_id": order_id,
+        "order_id": fields[R_ORDER],
         "fields": (
-            order_id,
+            fields[R_ORDER],
             marketplace.pk,
             created,
             marketplaces.local_date(marketplace.pk, created),
             updated,
             status,
-            Fulfillment.FBA
-            if get(row, "fulfillment-channel").lower() == "amazon"
-            else Fulfillment.FBM,
+            Fulfillment.FBA if amazon_fulfilled else Fulfillment.FBM,
             channel,
         ),
-        "business": business,
-        "prime": get(row, "ship-service-level").lower() in ("expedited", "nextday", "secondday")
-        and get(row, "fulfillment-channel").lower() == "amazon",
+        "business": fields[R_BUSINESS].lower() == "true",
+        "prime": amazon_fulfilled and fields[R_SERVICE_LEVEL].lower() in PRIME_SERVICE_LEVELS,
         "currency": "",
     }
 
@@ -662,54 +729,59 @@ def _report_amount(text, name, line_number):
         raise OrderDataError(f"{name} is not an amount: {text!r}", line=line_number) from None
 
 
-def _report_item(row, get, current, head, line_number):
-    sku = get(row, "sku")
+def _report_item(fields, current, head, line_number):
+    sku = fields[R_SKU]
     if not sku:
         raise OrderDataError("empty sku", line=line_number)
     try:
-        quantity = int(get(row, "quantity") or "0")
+        quantity = int(fields[R_QUANTITY] or "0")
     except ValueError:
         raise OrderDataError(
-            f"quantity is not a whole number: {get(row, 'quantity')!r}", line=line_number
+            f"quantity is not a whole number: {fields[R_QUANTITY]!r}", line=line_number
         ) from None
     if quantity < 0:
         raise OrderDataError("negative quantity", line=line_number)
-    amounts = {
-        "item_price": _report_amount(get(row, "item-price"), "item-price", line_number),
-        "item_tax": _report_amount(get(row, "item-tax"), "item-tax", line_number),
-        "shipping_price": _report_amount(get(row, "shipping-price"), "shipping-price", line_number),
-        "shipping_tax": _report_amount(get(row, "shipping-tax"), "shipping-tax", line_number),
-    }
-    discount = _report_amount(
-        get(row, "item-promotion-discount"), "item-promotion-discount", line_number
-    )
-    ship_discount = _report_amount(
-        get(row, "ship-promotion-discount"), "ship-promotion-discount", line_number
-    )
-    if amounts["item_price"] is not None:
-        for key, value in amounts.items():
-            amounts[key] = value or Decimal(0)
-        amounts["promotion_discount"] = abs(discount or 0) + abs(ship_discount or 0)
+    item_price = _report_amount(fields[R_ITEM_PRICE], "item-price", line_number)
+    item_tax = _report_amount(fields[R_ITEM_TAX], "item-tax", line_number)
+    shipping_price = _report_amount(fields[R_SHIPPING_PRICE], "shipping-price", line_number)
+    shipping_tax = _report_amount(fields[R_SHIPPING_TAX], "shipping-tax", line_number)
+    discount = _report_amount(fields[R_ITEM_DISCOUNT], "item-promotion-discount", line_number)
+    ship_discount = _report_amount(fields[R_SHIP_DISCOUNT], "ship-promotion-discount", line_number)
+    if item_price is not None:
+        amounts = {
+            "item_price": item_price,
+            "item_tax": item_tax or ZERO,
+            "shipping_price": shipping_price or ZERO,
+            "shipping_tax": shipping_tax or ZERO,
+            "promotion_discount": abs(discount or ZERO) + abs(ship_discount or ZERO),
+        }
     else:
-        amounts["promotion_discount"] = None
-    if get(row, "currency"):
-        head["currency"] = get(row, "currency")
-    shipped = quantity if get(row, "item-status").lower() == "shipped" else 0
-    promotions = [p for p in get(row, "promotion-ids").split(",") if p.strip()]
+        amounts = {
+            "item_price": None,
+            "item_tax": item_tax,
+            "shipping_price": shipping_price,
+            "shipping_tax": shipping_tax,
+            "promotion_discount": None,
+        }
+    if fields[R_CURRENCY]:
+        head["currency"] = fields[R_CURRENCY]
+    shipped = quantity if fields[R_ITEM_STATUS].lower() == "shipped" else 0
+    promotions = [p for p in fields[R_PROMOTIONS].split(",") if p.strip()]
+    item_id = fields[R_ITEM_ID]
     line = current.get(sku)
     if line is None:
         current[sku] = {
-            "asin": get(row, "asin")[:10],
-            "title": get(row, "product-name")[:500],
+            "asin": fields[R_ASIN][:10],
+            "title": fields[R_TITLE][:500],
             "quantity_ordered": quantity,
             "quantity_shipped": shipped,
             "unit_price": None,
             **amounts,
             "promotion_ids": promotions,
-            "order_item_ids": [get(row, "order-item-id")] if get(row, "order-item-id") else [],
+            "order_item_ids": [item_id] if item_id else [],
         }
     else:
-        _merge(line, quantity, shipped, amounts, promotions, get(row, "order-item-id"))
+        _merge(line, quantity, shipped, amounts, promotions, item_id)
         line["order_item_ids"] = [i for i in line["order_item_ids"] if i]
 
 
@@ -731,7 +803,7 @@ def _report_lines(head, current) -> list:
             line["shipping_price"],
             line["shipping_tax"],
             line["promotion_discount"],
-            ",".join(dict.fromkeys(line["promotion_ids"]))[:500],
+            ",".join(dict.fromkeys(line["promotion_ids"]))[:500] if line["promotion_ids"] else "",
             ",".join(line["order_item_ids"])[:200],
             False,
             "report",
@@ -743,10 +815,25 @@ def _report_lines(head, current) -> list:
 def import_report(text_stream, *, now=None, on_skip=None) -> WriteStats:
     """Parse and upsert a whole all-orders report. Call inside transaction.atomic():
     an unreadable row raises OrderDataError and nothing of the report is kept."""
-    writer = OrderWriter(now=now)
-    for lines in report_order_lines(text_stream, Marketplaces(), on_skip=on_skip):
-        writer.add(lines)
-    return writer.finish()
+    marketplaces = Marketplaces()
+    with gc_paused():
+        writer = OrderWriter(now=now)
+        for lines in report_order_lines(text_stream, marketplaces, on_skip=on_skip):
+            writer.add(lines)
+        return writer.finish()
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """The cycle collector off while millions of short-lived tuples come and go: it finds
+    no cycles in them (refcounting frees them) yet walks every live object each time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def text_lines(binary_stream, encoding="utf-8"):

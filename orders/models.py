@@ -70,8 +70,12 @@ class OrderQuerySet(models.QuerySet):
 class Order(models.Model):
     """One Amazon order, upserted on Amazon's order id by the sync and the backfill."""
 
-    amazon_order_id = models.CharField(max_length=32, unique=True)
-    marketplace = models.ForeignKey(Marketplace, on_delete=models.PROTECT, related_name="+")
+    amazon_order_id = models.CharField(max_length=32)
+    # Indexed by (marketplace, local_date) below; a second index of its own would only
+    # slow down every import.
+    marketplace = models.ForeignKey(
+        Marketplace, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     created_at = models.DateTimeField(help_text="When the buyer placed the order (UTC).")
     local_date = models.DateField(
         db_index=True, help_text="The order's day in the marketplace's time zone."
@@ -98,6 +102,11 @@ class Order(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["marketplace", "local_date"])]
+        constraints = [
+            # A constraint rather than unique=True: on PostgreSQL unique=True also builds
+            # a varchar_pattern_ops index for LIKE lookups nobody makes.
+            models.UniqueConstraint(fields=["amazon_order_id"], name="order_amazon_id_unique")
+        ]
 
     def __str__(self):
         return self.amazon_order_id
@@ -117,7 +126,10 @@ class OrderItem(models.Model):
     (the all-orders report has no order item id, so (order, SKU) is the key both the
     report and the API agree on); Amazon's order item ids are kept for reference."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    # Indexed as the first column of orderitem_one_per_sku.
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="items", db_index=False
+    )
     seller_sku = models.CharField("seller SKU", max_length=64)
     asin = models.CharField("ASIN", max_length=10, blank=True)
     title = models.CharField(max_length=500, blank=True)
