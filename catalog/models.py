@@ -293,6 +293,7 @@ class SkuSource(models.TextChoices):
     ORDERS = "orders", "Orders"
     ADS = "ads", "Ads"
     INVENTORY = "inventory", "Inventory"
+    FINANCES = "finances", "Finances"
 
 
 class ObservedSku(models.Model):

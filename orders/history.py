@@ -19,6 +19,7 @@ An order's life, from its creation time:
 
 import datetime as dt
 import math
+import random
 import zlib
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -49,6 +50,8 @@ class HistoryListing:
     price: Decimal
     demand: float  # units per day at EPOCH
     category: str = ""
+    referral_percent: Decimal = Decimal("15.00")  # Amazon's commission on the sale
+    fba_fee: Decimal = Decimal("3.50")  # FBA fulfilment fee per unit
 
 
 @dataclass
@@ -452,6 +455,158 @@ def demo_listings(seed: int = 42, marketplaces=None) -> list[HistoryListing]:
                 price=planned.price,
                 demand=planned.demand,
                 category=categories[planned.product_sku],
+                referral_percent=planned.referral_percent,
+                fba_fee=planned.fba_fee,
             )
         )
     return listings
+
+
+# --- finances (listFinancialEvents) ---------------------------------------------------------
+
+DIGITAL_SERVICES_FEE = {"UK": "0.02", "FR": "0.03", "IT": "0.03", "ES": "0.03"}
+REFUND_SHARE = 0.03  # of shipped orders
+REFUND_COMMISSION_CAP = Decimal("5.00")  # Amazon keeps 20% of the commission, at most this
+
+
+def _order_rng(order: GeneratedOrder, purpose: str) -> random.Random:
+    """Draws of their own per order, so adding finances leaves the orders as they were."""
+    return random.Random(f"{order.order_id}:{purpose}")
+
+
+def shipment_posted_at(order: GeneratedOrder) -> dt.datetime | None:
+    """When Amazon posts the shipment's charges and fees: some hours after it ships."""
+    if order.shipped_at is None:
+        return None
+    hours = _order_rng(order, "posted").uniform(1, 20)
+    return (order.shipped_at + dt.timedelta(hours=hours)).replace(microsecond=0)
+
+
+def refund_of(order: GeneratedOrder):
+    """(posted_at, item, quantity) of the refund of a shipped order, or None (3% have one)."""
+    posted = shipment_posted_at(order)
+    if posted is None:
+        return None
+    rng = _order_rng(order, "refund")
+    if rng.random() >= REFUND_SHARE:
+        return None
+    item = order.items[rng.randrange(len(order.items))]
+    quantity = 1 if item.quantity > 1 and rng.random() < 0.5 else item.quantity
+    when = posted + dt.timedelta(days=rng.uniform(3, 40))
+    return when.replace(microsecond=0), item, quantity
+
+
+def item_fees(order: GeneratedOrder, item: GeneratedItem) -> dict:
+    """Amazon's fees on one shipped item, as positive amounts: commission on the price
+    after promotions, FBA fulfilment per unit, digital services fee where one is due."""
+    commission = _money((item.principal - item.discount) * item.listing.referral_percent / 100)
+    fba = _money(item.listing.fba_fee * item.quantity) if order.fulfilled_by == "AMAZON" else None
+    dst_rate = DIGITAL_SERVICES_FEE.get(order.marketplace)
+    digital = _money((commission + (fba or 0)) * Decimal(dst_rate)) if dst_rate else None
+    return {
+        "Commission": commission,
+        "FBAPerUnitFulfillmentFee": fba,
+        "DigitalServicesFee": digital,
+    }
+
+
+def _v0_amount(value: Decimal, currency: str) -> dict:
+    return {"CurrencyCode": currency, "CurrencyAmount": float(value)}
+
+
+def shipment_event(order: GeneratedOrder) -> dict:
+    """The order's ShipmentEvent (financesV0), charges positive and fees negative."""
+    currency = order.currency
+    items = []
+    for item in order.items:
+        fees = item_fees(order, item)
+        entry = {
+            "SellerSKU": item.listing.seller_sku,
+            "OrderItemId": item.order_item_id,
+            "QuantityShipped": item.quantity,
+            "ItemChargeList": [
+                {"ChargeType": "Principal", "ChargeAmount": _v0_amount(item.principal, currency)},
+                {"ChargeType": "Tax", "ChargeAmount": _v0_amount(item.tax, currency)},
+            ],
+            "ItemFeeList": [
+                {"FeeType": kind, "FeeAmount": _v0_amount(-amount, currency)}
+                for kind, amount in fees.items()
+                if amount is not None
+            ],
+        }
+        if item.discount:
+            entry["PromotionList"] = [
+                {
+                    "PromotionType": "PromotionMetaDataDefinitionValue",
+                    "PromotionId": item.promotion_id,
+                    "PromotionAmount": _v0_amount(-item.discount, currency),
+                }
+            ]
+        items.append(entry)
+    return {
+        "AmazonOrderId": order.order_id,
+        "MarketplaceName": order.marketplace_name,
+        "PostedDate": iso(shipment_posted_at(order)),
+        "ShipmentItemList": items,
+    }
+
+
+def refund_event(order: GeneratedOrder) -> dict | None:
+    """The order's refund (a ShipmentEvent in RefundEventList), or None."""
+    refund = refund_of(order)
+    if refund is None:
+        return None
+    posted, item, quantity = refund
+    currency = order.currency
+    share = Decimal(quantity) / item.quantity
+    fees = item_fees(order, item)
+    commission = _money(fees["Commission"] * share)
+    kept = min(_money(commission * Decimal("0.20")), REFUND_COMMISSION_CAP)
+    entry = {
+        "SellerSKU": item.listing.seller_sku,
+        "OrderAdjustmentItemId": f"R{item.order_item_id}",
+        "QuantityShipped": quantity,
+        "ItemChargeAdjustmentList": [
+            {
+                "ChargeType": "Principal",
+                "ChargeAmount": _v0_amount(-(item.unit_price * quantity), currency),
+            },
+            {"ChargeType": "Tax", "ChargeAmount": _v0_amount(-_money(item.tax * share), currency)},
+        ],
+        "ItemFeeAdjustmentList": [
+            {"FeeType": "Commission", "FeeAmount": _v0_amount(commission, currency)},
+            {"FeeType": "RefundCommission", "FeeAmount": _v0_amount(-kept, currency)},
+        ],
+    }
+    if item.discount:
+        entry["PromotionAdjustmentList"] = [
+            {
+                "PromotionType": "PromotionMetaDataDefinitionValue",
+                "PromotionId": item.promotion_id,
+                "PromotionAmount": _v0_amount(_money(item.discount * share), currency),
+            }
+        ]
+    return {
+        "AmazonOrderId": order.order_id,
+        "MarketplaceName": order.marketplace_name,
+        "PostedDate": iso(posted),
+        "ShipmentItemAdjustmentList": [entry],
+    }
+
+
+REFUND_LAG = dt.timedelta(days=42)  # the latest a refund posts after its order
+
+
+def financial_events(orders_history: "OrderHistory", after: dt.datetime, before: dt.datetime):
+    """(posted, list name, event) of every shipment and refund event posted in
+    [after, before), oldest first."""
+    events = []
+    for order in orders_history.orders_created(after - REFUND_LAG, before):
+        posted = shipment_posted_at(order)
+        if posted is not None and after <= posted < before:
+            events.append((posted, "ShipmentEventList", order.order_id, shipment_event(order)))
+        refund = refund_of(order)
+        if refund is not None and after <= refund[0] < before:
+            events.append((refund[0], "RefundEventList", order.order_id, refund_event(order)))
+    events.sort(key=lambda e: (e[0], e[1], e[2]))
+    return [(posted, kind, event) for posted, kind, _id, event in events]

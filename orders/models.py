@@ -127,9 +127,7 @@ class OrderItem(models.Model):
     report and the API agree on); Amazon's order item ids are kept for reference."""
 
     # Indexed as the first column of orderitem_one_per_sku.
-    order = models.ForeignKey(
-        Order, on_delete=models.CASCADE, related_name="items", db_index=False
-    )
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items", db_index=False)
     seller_sku = models.CharField("seller SKU", max_length=64)
     asin = models.CharField("ASIN", max_length=10, blank=True)
     title = models.CharField(max_length=500, blank=True)
@@ -167,6 +165,7 @@ class OrderItem(models.Model):
 class SyncSource(models.TextChoices):
     ORDERS = "orders", "Orders (incremental)"
     ORDERS_BACKFILL = "orders_backfill", "Orders backfill (reports)"
+    FINANCES = "finances", "Finances (fees and refunds)"
 
 
 class SyncStatus(models.TextChoices):
@@ -271,3 +270,67 @@ class ReportRequest(models.Model):
             f"{self.report_type} {self.marketplace_id} "
             f"{self.data_start:%Y-%m-%d}..{self.data_end:%Y-%m-%d} ({self.status})"
         )
+
+
+class FinanceKind(models.TextChoices):
+    SHIPMENT = "shipment", "Shipment"
+    REFUND = "refund", "Refund"
+
+
+class FinanceLine(models.Model):
+    """One item of a shipment or refund event from listFinancialEvents: what Amazon
+    actually charged and paid, on the day it posted it.
+
+    Amounts keep Amazon's signs, from the seller's side: credits positive, debits
+    negative. A shipment has a positive principal and negative fees; a refund a
+    negative principal (given back to the buyer), a positive commission (returned to
+    the seller) and a negative refund commission (what Amazon keeps of it).
+    """
+
+    kind = models.CharField(max_length=8, choices=FinanceKind.choices)
+    amazon_order_id = models.CharField(max_length=32)
+    item_key = models.CharField(
+        max_length=64, help_text="OrderItemId (shipment) or OrderAdjustmentItemId (refund)."
+    )
+    posted_at = models.DateTimeField()
+    marketplace = models.ForeignKey(
+        Marketplace, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    local_date = models.DateField(help_text="The posted day in the marketplace's time zone.")
+    seller_sku = models.CharField("seller SKU", max_length=64)
+    listing = models.ForeignKey(
+        Listing, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    quantity = models.IntegerField(default=0)
+    currency = models.CharField(max_length=3)
+    principal = models.DecimalField(**MONEY, default=0)
+    shipping = models.DecimalField(**MONEY, default=0)
+    tax = models.DecimalField(**MONEY, default=0, help_text="All tax charges (item, shipping, …).")
+    other_charges = models.DecimalField(**MONEY, default=0)
+    promotion = models.DecimalField(**MONEY, default=0)
+    referral_fee = models.DecimalField(**MONEY, default=0, help_text="Commission.")
+    fba_fee = models.DecimalField(**MONEY, default=0, help_text="FBA fulfilment fees.")
+    other_fees = models.DecimalField(**MONEY, default=0)
+    refund_commission = models.DecimalField(**MONEY, default=0)
+    synced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-posted_at", "amazon_order_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "amazon_order_id", "item_key", "posted_at"],
+                name="financeline_natural_key",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["marketplace", "local_date"]),
+            models.Index(fields=["amazon_order_id", "seller_sku"]),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.amazon_order_id} {self.seller_sku} {self.posted_at:%Y-%m-%d}"
+
+    @property
+    def fees(self):
+        """All fees as Amazon posted them (negative: charged to the seller)."""
+        return self.referral_fee + self.fba_fee + self.other_fees + self.refund_commission

@@ -15,11 +15,13 @@ consumed one per call:
   "fatal", "cancelled", "malformed-row"   (createReport) the report accepted now
                    ends FATAL / CANCELLED, or its document has one broken row
   "truncated"  (reportDocumentDownload) the gzip document cut short
+  "malformed-event"  (listFinancialEvents) a page whose first event has a broken date
 
 Orders come from `orders.history.OrderHistory`: the demo catalog's listings in
 the sandbox's region (the same generator seed_demo imports), evaluated at the
 sandbox clock, so pending orders turn shipped as time passes. Reports go
-IN_QUEUE, IN_PROGRESS, then DONE on successive getReport calls.
+IN_QUEUE, IN_PROGRESS, then DONE on successive getReport calls. Financial events
+(shipment fees, refunds) come from the same history (`history.financial_events`).
 
 `GET /_sandbox/requests` lists the calls received (operation, time), so tests
 can check that a client never exceeded Amazon's rate.
@@ -63,6 +65,7 @@ class SandboxState:
         self.orders = orders  # an OrderHistory; None: the demo catalog's, built lazily
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.reports: dict[str, dict] = {}
+        self.events_cache: dict[tuple, list] = {}
 
     def history(self) -> history.OrderHistory:
         with self.lock:
@@ -70,6 +73,19 @@ class SandboxState:
                 codes = {m[0] for m in MARKETPLACES if m[3] == self.region}
                 self.orders = history.OrderHistory(history.demo_listings(42, codes))
             return self.orders
+
+    def financial_events(self, after, before) -> list:
+        """The events of a window, kept while its pages are asked for."""
+        key = (after, before)
+        with self.lock:
+            found = self.events_cache.get(key)
+        if found is None:
+            found = history.financial_events(self.history(), after, before)
+            with self.lock:
+                if len(self.events_cache) >= 8:
+                    self.events_cache.pop(next(iter(self.events_cache)))
+                self.events_cache[key] = found
+        return found
 
     def next_fault(self, operation) -> str:
         with self.lock:
@@ -148,6 +164,8 @@ class Handler(BaseHTTPRequestHandler):
         parts = url.path.strip("/").split("/")
         if url.path.startswith("/orders/2026-01-01/orders/") and len(parts) == 4:
             return self._operation("getOrder", lambda: self._get_order(parts[3], query))
+        if url.path == "/finances/v0/financialEvents":
+            return self._operation("listFinancialEvents", lambda: self._financial_events(query))
         if url.path.startswith("/reports/2021-06-30/reports/") and len(parts) == 4:
             return self._operation("getReport", lambda: self._get_report(parts[3]))
         if url.path.startswith("/reports/2021-06-30/documents/") and len(parts) == 4:
@@ -336,6 +354,65 @@ class Handler(BaseHTTPRequestHandler):
             return 404, _error_list("NotFound", f"Order {order_id} not found.")
         included = {v for value in query.get("includedData", []) for v in value.split(",")}
         return 200, {"order": history.api_order(order, now, included)}
+
+    # --- Finances v0 ----------------------------------------------------------------------
+
+    def _financial_events(self, query):
+        def one(name):
+            values = query.get(name)
+            return values[0] if values else None
+
+        token = one("NextToken")
+        key = _query_key({k: v for k, v in query.items() if k != "NextToken"})
+        if token:
+            try:
+                state = json.loads(base64.urlsafe_b64decode(token.encode()))
+                as_of = dt.datetime.fromisoformat(state["asOf"])
+                offset = int(state["offset"])
+            except (ValueError, KeyError, TypeError):
+                return 400, _error_list("InvalidInput", "Invalid NextToken.")
+            if state.get("key") != key:
+                return 400, _error_list(
+                    "InvalidInput", "The other parameters changed between paginated calls."
+                )
+        else:
+            as_of, offset = self.state.clock(), 0
+        latest = as_of - dt.timedelta(minutes=2)
+        try:
+            size = int(one("MaxResultsPerPage") or 100)
+            after = _parse_time(one("PostedAfter")) if one("PostedAfter") else None
+            before = _parse_time(one("PostedBefore")) if one("PostedBefore") else latest
+        except ValueError as exc:
+            return 400, _error_list("InvalidInput", str(exc))
+        if not 1 <= size <= 100:
+            return 400, _error_list("InvalidInput", "MaxResultsPerPage must be 1 to 100.")
+        if one("PostedBefore") and after is None:
+            return 400, _error_list("InvalidInput", "PostedBefore needs PostedAfter.")
+        if after is None:
+            return 400, _error_list("InvalidInput", "PostedAfter is required by this sandbox.")
+        if after > latest or before > latest:
+            return 400, _error_list(
+                "InvalidInput", "PostedAfter and PostedBefore must be 2 minutes in the past."
+            )
+        if before <= after:
+            return 400, _error_list("InvalidInput", "PostedBefore must be later than PostedAfter.")
+        events = []
+        if before - after <= dt.timedelta(days=180):  # Amazon answers nothing past that
+            events = self.state.financial_events(after, before)
+        page = events[offset : offset + size]
+        lists = {"ShipmentEventList": [], "RefundEventList": []}
+        for _posted, list_name, event in page:
+            lists[list_name].append(event)
+        if self.fault == "malformed-event" and page:
+            _posted, list_name, event = page[0]
+            lists[list_name][0] = {**event, "PostedDate": "yesterday"}
+        payload = {"FinancialEvents": lists}
+        if offset + size < len(events):
+            next_state = {"asOf": as_of.isoformat(), "offset": offset + size, "key": key}
+            payload["NextToken"] = base64.urlsafe_b64encode(
+                json.dumps(next_state).encode()
+            ).decode()
+        return 200, {"payload": payload}
 
     # --- Reports 2021-06-30 --------------------------------------------------------------
 
