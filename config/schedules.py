@@ -30,4 +30,6 @@ SCHEDULES = [
     # unfinished (still processing, or failed and due again) hourly.
     Job("orders-sync", "orders.tasks.orders_sync_all", Schedule.MINUTES, minutes=15),
     Job("orders-backfill-resume", "orders.tasks.orders_backfill_resume", Schedule.HOURLY),
+    # Amazon's actual fees and refunds (listFinancialEvents), posted since the last run.
+    Job("finances-sync", "orders.tasks.finances_sync_all", Schedule.DAILY),
 ]

@@ -2,7 +2,7 @@
 
 import logging
 
-from orders import sync
+from orders import finances, sync
 from orders.models import SpApiConnection, SyncRun, SyncSource
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,12 @@ def orders_backfill_resume():
         if run:
             done.append(f"{run.pk}:{run.status}")
     return done
+
+
+def finances_sync_all():
+    """Daily: fees and refunds posted since the last finances sync (3-day overlap)."""
+    runs = [finances.sync_finances(connection) for connection in _connections()]
+    return [f"{run.pk}:{run.status}" for run in runs]
 
 
 def orders_sync_run(run_id: int):

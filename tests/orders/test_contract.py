@@ -41,6 +41,7 @@ MODELS = {
     "orders": "orders_2026-01-01.json",
     "reports": "reports_2021-06-30.json",
     "sellers": "sellers.json",
+    "finances": "financesV0.json",
 }
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 ALL_ORDERS_REPORT = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
@@ -795,3 +796,27 @@ def test_backfill_requests_follow_the_model(contract, shop, recorded):
     assert answer_errors(contract, exchanges) == [], listing(answer_errors(contract, exchanges))
     bodies = [json.loads(e.request.body) for e in exchanges if e.request.body]
     assert all(b["reportType"] == ALL_ORDERS_REPORT for b in bodies)
+
+
+def test_finances_sync_requests_and_answers_follow_the_model(contract, shop, recorded):
+    from orders import finances
+
+    client, recorder = recorded
+    set_faults(shop.server, listFinancialEvents=["ok", "429", "ok"])
+    run = finances.sync_finances(shop.connection, client=client, now=shop.now, days=45)
+    assert run.status == SyncStatus.SUCCESS, run.error
+    exchanges = recorder.exchanges(contract)
+    assert {e.operation.operation_id for e in exchanges} == {"listFinancialEvents"}
+    assert any("NextToken=" in e.request.url for e in exchanges)  # later pages checked
+    assert ("listFinancialEvents", 429) in seen(exchanges)
+    problems = request_errors(contract, exchanges, shop.now)
+    assert problems == [], listing(problems)
+    assert answer_errors(contract, exchanges) == [], listing(answer_errors(contract, exchanges))
+    events = [e.body()["payload"]["FinancialEvents"] for e in exchanges if e.status == 200]
+    assert any(page["RefundEventList"] for page in events)
+    assert any(
+        item.get("PromotionList")
+        for page in events
+        for event in page["ShipmentEventList"]
+        for item in event["ShipmentItemList"]
+    )

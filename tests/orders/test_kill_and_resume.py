@@ -138,3 +138,29 @@ def test_sync_killed_mid_pages_then_rerun_matches_a_clean_run(live_shop):
     assert not SyncCursor.objects.exists() or Order.objects.count() == len(clean[0])
     finish(command(live_shop, "sync_orders"))
     assert order_rows() == clean
+
+
+def test_finances_sync_killed_mid_pages_then_rerun_matches_a_clean_run(live_shop):
+    from orders.models import FinanceLine
+    from tests.orders.test_finances import finance_rows
+
+    # Events keep posting in real time (shipments of the last orders, later refunds):
+    # compare what was posted before the clean run started.
+    settled = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=3)
+
+    def rows():
+        return [row for row in finance_rows() if row[3] <= settled]
+
+    args = ["sync_finances", "--days", "20"]
+    finish(command(live_shop, *args))
+    clean = rows()
+    assert len(clean) > 300  # several pages of 100 events
+    FinanceLine.objects.all().delete()
+    SyncCursor.objects.all().delete()
+    SyncRun.objects.all().delete()
+
+    kill_when(command(live_shop, *args), lambda: SyncRun.objects.exists())
+    kill_when(command(live_shop, *args), lambda: FinanceLine.objects.count() >= 100)
+    kill_when(command(live_shop, *args), lambda: FinanceLine.objects.count() > len(clean) // 2)
+    finish(command(live_shop, *args))
+    assert rows() == clean
