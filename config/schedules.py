@@ -32,4 +32,6 @@ SCHEDULES = [
     Job("orders-backfill-resume", "orders.tasks.orders_backfill_resume", Schedule.HOURLY),
     # Amazon's actual fees and refunds (listFinancialEvents), posted since the last run.
     Job("finances-sync", "orders.tasks.finances_sync_all", Schedule.DAILY),
+    # FBA stock per marketplace (getInventorySummaries), a fresh snapshot each hour.
+    Job("inventory-sync", "orders.tasks.inventory_sync_all", Schedule.HOURLY),
 ]

@@ -610,3 +610,63 @@ def financial_events(orders_history: "OrderHistory", after: dt.datetime, before:
             events.append((refund[0], "RefundEventList", order.order_id, refund_event(order)))
     events.sort(key=lambda e: (e[0], e[1], e[2]))
     return [(posted, kind, event) for posted, kind, _id, event in events]
+
+
+# --- FBA inventory (getInventorySummaries) ---------------------------------------------------
+
+
+def inventory_summary(listing: HistoryListing, now: dt.datetime) -> dict:
+    """The listing's FBA stock at `now`, as getInventorySummaries (details=true) answers.
+
+    Each listing keeps a cover of its own (days of demand in stock); about one in twelve
+    is sold out, and listings running low have a shipment on its way."""
+    own = random.Random(f"{listing.marketplace}:{listing.seller_sku}:cover")
+    today = random.Random(f"{listing.marketplace}:{listing.seller_sku}:{now.date()}")
+    rate = listing.demand * seasonality(now.date(), listing.category)
+    cover = 0.0 if own.random() < 1 / 12 else own.uniform(8, 90) * today.uniform(0.85, 1.0)
+    available = int(rate * cover)
+    reserved = min(available, int(rate * today.uniform(0.2, 1.5)))
+    low = cover < 25
+    inbound_shipped = int(rate * own.uniform(30, 60)) if low else 0
+    inbound_working = int(rate * own.uniform(10, 30)) if low and own.random() < 0.5 else 0
+    inbound_receiving = int(inbound_shipped * today.uniform(0, 0.3)) if low else 0
+    unfulfillable = int(today.random() < 0.3) * today.randint(1, 4)
+    return {
+        "asin": listing.asin,
+        "fnSku": "X00" + listing.asin[-7:],
+        "sellerSku": listing.seller_sku,
+        "condition": "NewItem",
+        "inventoryDetails": {
+            "fulfillableQuantity": available,
+            "inboundWorkingQuantity": inbound_working,
+            "inboundShippedQuantity": inbound_shipped,
+            "inboundReceivingQuantity": inbound_receiving,
+            "reservedQuantity": {
+                "totalReservedQuantity": reserved,
+                "pendingCustomerOrderQuantity": reserved,
+                "pendingTransshipmentQuantity": 0,
+                "fcProcessingQuantity": 0,
+            },
+            "researchingQuantity": {
+                "totalResearchingQuantity": 0,
+                "researchingQuantityBreakdown": [],
+            },
+            "unfulfillableQuantity": {
+                "totalUnfulfillableQuantity": unfulfillable,
+                "customerDamagedQuantity": unfulfillable,
+                "warehouseDamagedQuantity": 0,
+                "distributorDamagedQuantity": 0,
+                "carrierDamagedQuantity": 0,
+                "defectiveQuantity": 0,
+                "expiredQuantity": 0,
+            },
+        },
+        "lastUpdatedTime": iso(now.replace(minute=0, second=0, microsecond=0)),
+        "productName": listing.title,
+        "totalQuantity": available
+        + reserved
+        + inbound_working
+        + inbound_shipped
+        + inbound_receiving
+        + unfulfillable,
+    }

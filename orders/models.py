@@ -166,6 +166,7 @@ class SyncSource(models.TextChoices):
     ORDERS = "orders", "Orders (incremental)"
     ORDERS_BACKFILL = "orders_backfill", "Orders backfill (reports)"
     FINANCES = "finances", "Finances (fees and refunds)"
+    INVENTORY = "inventory", "FBA inventory"
 
 
 class SyncStatus(models.TextChoices):

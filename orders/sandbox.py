@@ -21,7 +21,8 @@ Orders come from `orders.history.OrderHistory`: the demo catalog's listings in
 the sandbox's region (the same generator seed_demo imports), evaluated at the
 sandbox clock, so pending orders turn shipped as time passes. Reports go
 IN_QUEUE, IN_PROGRESS, then DONE on successive getReport calls. Financial events
-(shipment fees, refunds) come from the same history (`history.financial_events`).
+(shipment fees, refunds) come from the same history (`history.financial_events`),
+and FBA stock from `history.inventory_summary`, 50 summaries a page.
 
 `GET /_sandbox/requests` lists the calls received (operation, time), so tests
 can check that a client never exceeded Amazon's rate.
@@ -53,6 +54,7 @@ SELLING_PARTNER_ID = "A3SANDBOXSELLER"
 SLOW_SECONDS = 3.0
 ALL_ORDERS_REPORT = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
 REPORT_STEPS = ["IN_QUEUE", "IN_PROGRESS", "DONE"]
+INVENTORY_PAGE = 50  # summaries per getInventorySummaries page, as Amazon pages them
 
 
 class SandboxState:
@@ -164,6 +166,8 @@ class Handler(BaseHTTPRequestHandler):
         parts = url.path.strip("/").split("/")
         if url.path.startswith("/orders/2026-01-01/orders/") and len(parts) == 4:
             return self._operation("getOrder", lambda: self._get_order(parts[3], query))
+        if url.path == "/fba/inventory/v1/summaries":
+            return self._operation("getInventorySummaries", lambda: self._inventory(query))
         if url.path == "/finances/v0/financialEvents":
             return self._operation("listFinancialEvents", lambda: self._financial_events(query))
         if url.path.startswith("/reports/2021-06-30/reports/") and len(parts) == 4:
@@ -354,6 +358,72 @@ class Handler(BaseHTTPRequestHandler):
             return 404, _error_list("NotFound", f"Order {order_id} not found.")
         included = {v for value in query.get("includedData", []) for v in value.split(",")}
         return 200, {"order": history.api_order(order, now, included)}
+
+    # --- FBA inventory v1 ---------------------------------------------------------------
+
+    def _inventory(self, query):
+        def one(name):
+            values = query.get(name)
+            return values[0] if values else None
+
+        marketplace_ids = [v for value in query.get("marketplaceIds", []) for v in value.split(",")]
+        if one("granularityType") != "Marketplace":
+            return 400, _error_list("InvalidInput", "granularityType must be Marketplace.")
+        granularity = one("granularityId")
+        if not granularity or marketplace_ids != [granularity]:
+            return 400, _error_list(
+                "InvalidInput", "granularityId and marketplaceIds must name one marketplace."
+            )
+        now = self.state.clock()
+        if one("startDateTime"):
+            try:
+                since = _parse_time(one("startDateTime"))
+            except ValueError as exc:
+                return 400, _error_list("InvalidInput", str(exc))
+            if since < now - dt.timedelta(days=548):
+                return 400, _error_list(
+                    "InvalidInput", "startDateTime must be within the last 18 months."
+                )
+        token = one("nextToken")
+        offset = 0
+        if token:
+            try:
+                state = json.loads(base64.urlsafe_b64decode(token.encode()))
+                offset = int(state["offset"])
+                created = dt.datetime.fromisoformat(state["at"])
+            except (ValueError, KeyError, TypeError):
+                return 400, _error_list("InvalidInput", "Invalid nextToken.")
+            if now - created > dt.timedelta(seconds=30):
+                return 400, _error_list("InvalidInput", "The nextToken has expired.")
+        listings = sorted(
+            (
+                listing
+                for listings in self.state.history().by_marketplace.values()
+                for listing in listings
+                if listing.marketplace_id == granularity
+            ),
+            key=lambda listing: listing.seller_sku,
+        )
+        page = listings[offset : offset + INVENTORY_PAGE]
+        details = one("details") == "true"
+        summaries = []
+        for listing in page:
+            summary = history.inventory_summary(listing, now)
+            if not details:
+                summary.pop("inventoryDetails")
+            summaries.append(summary)
+        body = {
+            "payload": {
+                "granularity": {"granularityType": "Marketplace", "granularityId": granularity},
+                "inventorySummaries": summaries,
+            }
+        }
+        if offset + INVENTORY_PAGE < len(listings):
+            next_state = {"offset": offset + INVENTORY_PAGE, "at": now.isoformat()}
+            body["pagination"] = {
+                "nextToken": base64.urlsafe_b64encode(json.dumps(next_state).encode()).decode()
+            }
+        return 200, body
 
     # --- Finances v0 ----------------------------------------------------------------------
 

@@ -54,6 +54,7 @@ OPERATIONS = {
     "getMarketplaceParticipations": Operation(
         "GET", "/sellers/v1/marketplaceParticipations", 0.016, 15
     ),
+    "getInventorySummaries": Operation("GET", "/fba/inventory/v1/summaries", 2.0, 2),
     "listFinancialEvents": Operation("GET", "/finances/v0/financialEvents", 0.5, 30),
     "createReport": Operation("POST", "/reports/2021-06-30/reports", 0.0167, 15),
     "getReport": Operation("GET", "/reports/2021-06-30/reports/{reportId}", 2.0, 15),

@@ -2,7 +2,7 @@
 
 import logging
 
-from orders import finances, sync
+from orders import finances, inventory, sync
 from orders.models import SpApiConnection, SyncRun, SyncSource
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,12 @@ def orders_backfill_resume():
 def finances_sync_all():
     """Daily: fees and refunds posted since the last finances sync (3-day overlap)."""
     runs = [finances.sync_finances(connection) for connection in _connections()]
+    return [f"{run.pk}:{run.status}" for run in runs]
+
+
+def inventory_sync_all():
+    """Hourly: the FBA stock of every marketplace of every active connection."""
+    runs = [inventory.sync_inventory(connection) for connection in _connections()]
     return [f"{run.pk}:{run.status}" for run in runs]
 
 

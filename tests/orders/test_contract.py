@@ -42,6 +42,7 @@ MODELS = {
     "reports": "reports_2021-06-30.json",
     "sellers": "sellers.json",
     "finances": "financesV0.json",
+    "inventory": "fbaInventory.json",
 }
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch")
 ALL_ORDERS_REPORT = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL"
@@ -820,3 +821,18 @@ def test_finances_sync_requests_and_answers_follow_the_model(contract, shop, rec
         for event in page["ShipmentEventList"]
         for item in event["ShipmentItemList"]
     )
+
+
+def test_inventory_sync_requests_and_answers_follow_the_model(contract, shop, recorded):
+    from orders import inventory
+
+    client, recorder = recorded
+    set_faults(shop.server, getInventorySummaries=["429", "ok"])
+    run = inventory.sync_inventory(shop.connection, client=client, now=shop.now, days=3)
+    assert run.status == SyncStatus.SUCCESS, run.error
+    exchanges = recorder.exchanges(contract)
+    assert {e.operation.operation_id for e in exchanges} == {"getInventorySummaries"}
+    assert seen(exchanges) == {("getInventorySummaries", 429), ("getInventorySummaries", 200)}
+    problems = request_errors(contract, exchanges, shop.now)
+    assert problems == [], listing(problems)
+    assert answer_errors(contract, exchanges) == [], listing(answer_errors(contract, exchanges))
