@@ -34,4 +34,6 @@ SCHEDULES = [
     Job("finances-sync", "orders.tasks.finances_sync_all", Schedule.DAILY),
     # FBA stock per marketplace (getInventorySummaries), a fresh snapshot each hour.
     Job("inventory-sync", "orders.tasks.inventory_sync_all", Schedule.HOURLY),
+    # Sessions, page views and buy box per child ASIN (GET_SALES_AND_TRAFFIC_REPORT).
+    Job("traffic-sync", "orders.tasks.traffic_sync_all", Schedule.DAILY),
 ]

@@ -4,3 +4,7 @@ from django.apps import AppConfig
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = "Orders and sales"
+
+    def ready(self):
+        # Report types register how they are imported (sync.REPORT_KINDS).
+        from orders import traffic  # noqa: F401

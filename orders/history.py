@@ -670,3 +670,100 @@ def inventory_summary(listing: HistoryListing, now: dt.datetime) -> dict:
         + inbound_receiving
         + unfulfillable,
     }
+
+
+# --- sales and traffic (GET_SALES_AND_TRAFFIC_REPORT) ---------------------------------------
+
+SALES_AND_TRAFFIC_REPORT = "GET_SALES_AND_TRAFFIC_REPORT"
+
+
+def _traffic_numbers(listing: HistoryListing, day: dt.date, units: int) -> dict:
+    """Sessions and page views that fit the units sold: each listing converts at a rate
+    of its own (7-16% of sessions), and shoppers come on days nobody buys too."""
+    own = random.Random(f"{listing.marketplace}:{listing.seller_sku}:conversion")
+    today = random.Random(f"{listing.marketplace}:{listing.seller_sku}:{day}:traffic")
+    conversion = own.uniform(0.07, 0.16)
+    expected = listing.demand * seasonality(day, listing.category)
+    sessions = max(round(max(units, expected) / conversion * today.uniform(0.9, 1.1)), units)
+    return {
+        "sessions": sessions,
+        "pageViews": round(sessions * today.uniform(1.15, 1.45)),
+        "buyBoxPercentage": round(today.uniform(88, 100), 2),
+    }
+
+
+def traffic_document(orders_history, marketplace_id: str, day: dt.date, zone, now) -> dict:
+    """The report of one marketplace-local day, child ASIN granularity, as of `now`:
+    units and sales of the orders placed that day that are not cancelled."""
+    start = dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(UTC)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone).astimezone(UTC)
+    listings = [
+        listing
+        for listings in orders_history.by_marketplace.values()
+        for listing in listings
+        if listing.marketplace_id == marketplace_id
+    ]
+    sold = {listing.asin: [0, 0, Decimal(0)] for listing in listings}  # units, items, sales
+    for order in orders_history.orders_created(start, end):
+        if order.marketplace_id != marketplace_id or state(order, now)[0] == "CANCELLED":
+            continue
+        for item in order.items:
+            entry = sold[item.listing.asin]
+            entry[0] += item.quantity
+            entry[1] += 1
+            entry[2] += item.principal
+    currency = listings[0].currency if listings else "USD"
+    by_asin = []
+    totals = {"units": 0, "items": 0, "sales": Decimal(0), "sessions": 0, "views": 0}
+    for listing in sorted(listings, key=lambda lst: lst.asin):
+        units, items, sales = sold[listing.asin]
+        traffic = _traffic_numbers(listing, day, units)
+        by_asin.append(
+            {
+                "parentAsin": listing.asin,
+                "childAsin": listing.asin,
+                "salesByAsin": {
+                    "unitsOrdered": units,
+                    "orderedProductSales": {"amount": float(sales), "currencyCode": currency},
+                    "totalOrderItems": items,
+                },
+                "trafficByAsin": {
+                    **traffic,
+                    "unitSessionPercentage": round(100 * units / traffic["sessions"], 2)
+                    if traffic["sessions"]
+                    else 0.0,
+                },
+            }
+        )
+        totals["units"] += units
+        totals["items"] += items
+        totals["sales"] += sales
+        totals["sessions"] += traffic["sessions"]
+        totals["views"] += traffic["pageViews"]
+    return {
+        "reportSpecification": {
+            "reportType": SALES_AND_TRAFFIC_REPORT,
+            "reportOptions": {"dateGranularity": "DAY", "asinGranularity": "CHILD"},
+            "dataStartTime": day.isoformat(),
+            "dataEndTime": day.isoformat(),
+            "marketplaceIds": [marketplace_id],
+        },
+        "salesAndTrafficByDate": [
+            {
+                "date": day.isoformat(),
+                "salesByDate": {
+                    "orderedProductSales": {
+                        "amount": float(totals["sales"]),
+                        "currencyCode": currency,
+                    },
+                    "unitsOrdered": totals["units"],
+                    "totalOrderItems": totals["items"],
+                },
+                "trafficByDate": {
+                    "pageViews": totals["views"],
+                    "sessions": totals["sessions"],
+                },
+            }
+        ],
+        "salesAndTrafficByAsin": by_asin,
+    }

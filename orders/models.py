@@ -167,6 +167,7 @@ class SyncSource(models.TextChoices):
     ORDERS_BACKFILL = "orders_backfill", "Orders backfill (reports)"
     FINANCES = "finances", "Finances (fees and refunds)"
     INVENTORY = "inventory", "FBA inventory"
+    TRAFFIC = "traffic", "Sales and traffic (reports)"
 
 
 class SyncStatus(models.TextChoices):
@@ -335,3 +336,42 @@ class FinanceLine(models.Model):
     def fees(self):
         """All fees as Amazon posted them (negative: charged to the seller)."""
         return self.referral_fee + self.fba_fee + self.other_fees + self.refund_commission
+
+
+class TrafficDaily(models.Model):
+    """One child ASIN's sessions and sales on one marketplace-local day, from
+    GET_SALES_AND_TRAFFIC_REPORT (one report per marketplace and day)."""
+
+    marketplace = models.ForeignKey(
+        Marketplace, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    date = models.DateField(help_text="The marketplace-local day.")
+    child_asin = models.CharField("child ASIN", max_length=10)
+    parent_asin = models.CharField("parent ASIN", max_length=10, blank=True)
+    sessions = models.PositiveIntegerField(default=0)
+    page_views = models.PositiveIntegerField(default=0)
+    buy_box_percentage = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    unit_session_percentage = models.DecimalField(
+        max_digits=7, decimal_places=2, null=True, blank=True, help_text="Amazon's conversion rate."
+    )
+    units_ordered = models.PositiveIntegerField(default=0)
+    total_order_items = models.PositiveIntegerField(default=0)
+    ordered_sales = models.DecimalField(**MONEY, default=0)
+    currency = models.CharField(max_length=3, blank=True)
+    synced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-date", "marketplace", "child_asin"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["marketplace", "date", "child_asin"], name="traffic_one_per_asin_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.child_asin} {self.date}: {self.sessions} sessions"
+
+    @property
+    def conversion(self):
+        """Units per session (None without sessions)."""
+        return self.units_ordered / self.sessions if self.sessions else None

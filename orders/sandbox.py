@@ -40,6 +40,7 @@ import json
 import threading
 import time
 import uuid
+import zoneinfo
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -494,7 +495,7 @@ class Handler(BaseHTTPRequestHandler):
         missing = [name for name in ("reportType", "marketplaceIds") if not spec.get(name)]
         if missing:
             return 400, _error_list("InvalidInput", f"Missing {', '.join(missing)}.")
-        if spec["reportType"] != ALL_ORDERS_REPORT:
+        if spec["reportType"] not in (ALL_ORDERS_REPORT, history.SALES_AND_TRAFFIC_REPORT):
             return 400, _error_list(
                 "InvalidInput", f"The sandbox has no {spec['reportType']} report."
             )
@@ -517,6 +518,7 @@ class Handler(BaseHTTPRequestHandler):
                 "step": 0,
                 "fate": {"fatal": "FATAL", "cancelled": "CANCELLED"}.get(self.fault, "DONE"),
                 "malformed": self.fault == "malformed-row",
+                "options": spec.get("reportOptions") or {},
                 "asOf": now,
                 "start": start,
                 "end": end,
@@ -571,7 +573,8 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
-_INTERNAL = {"step", "fate", "malformed", "asOf", "start", "end"}
+_INTERNAL = {"step", "fate", "malformed", "asOf", "start", "end", "options"}
+ZONES = {mid: zoneinfo.ZoneInfo(tz) for _c, _n, mid, _r, _cc, _cur, tz, _d in MARKETPLACES}
 
 
 def _parse_time(text) -> dt.datetime:
@@ -594,7 +597,18 @@ def _query_key(query) -> str:
 
 def report_document(orders_history, report) -> bytes:
     """The all-orders flat file for a report: orders placed in its window, tab-separated,
-    quoted only where a field needs it."""
+    quoted only where a field needs it. A sales and traffic report is JSON, of the
+    marketplace-local day its window starts on."""
+    if report["reportType"] == history.SALES_AND_TRAFFIC_REPORT:
+        marketplace_id = report["marketplaceIds"][0]
+        zone = ZONES.get(marketplace_id, dt.UTC)
+        day = report["start"].astimezone(zone).date()
+        document = history.traffic_document(
+            orders_history, marketplace_id, day, zone, report["asOf"]
+        )
+        if report["malformed"]:
+            document["salesAndTrafficByAsin"][0]["trafficByAsin"]["sessions"] = "many"
+        return json.dumps(document).encode()
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(history.REPORT_COLUMNS)

@@ -24,6 +24,8 @@ import logging
 import os
 import socket
 import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import requests
 from django.conf import settings
@@ -61,6 +63,25 @@ WINDOW_DAYS = 30
 MAX_BACKFILL_DAYS = 730
 WINDOW_EPOCH = dt.datetime(2020, 1, 1, tzinfo=dt.UTC)  # windows are aligned to it
 LOCK_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    """How to import one report type: `importer(stream, encoding, request)` returns stats
+    with lines, inserted and updated; `errors` are the exceptions that refuse it whole."""
+
+    importer: Callable
+    errors: tuple
+    options: dict | None = None  # createReport's reportOptions
+
+
+def _import_all_orders(stream, encoding, request):
+    return import_report(text_lines(stream, encoding=encoding))
+
+
+REPORT_KINDS: dict[str, ReportKind] = {
+    ALL_ORDERS_REPORT: ReportKind(importer=_import_all_orders, errors=(OrderDataError,)),
+}
 
 
 def iso(moment: dt.datetime) -> str:
@@ -265,7 +286,7 @@ def backfill_orders(
     client = client or SpApiClient.for_connection(connection)
     until = until or backfill_until(now)
     try:
-        with sync_lock(f"orders-backfill:{connection.region}"):
+        with sync_lock(f"{SyncSource.ORDERS_BACKFILL}:{connection.region}"):
             _start(run)
             try:
                 planned = backfill_plan(connection, days, until)
@@ -290,21 +311,30 @@ def backfill_orders(
     return run
 
 
-def resume_reports(connection, *, run=None, client=None, now=None, **kwargs) -> SyncRun | None:
+def resume_reports(
+    connection,
+    *,
+    run=None,
+    client=None,
+    now=None,
+    report_types=(ALL_ORDERS_REPORT,),
+    source=SyncSource.ORDERS_BACKFILL,
+    **kwargs,
+) -> SyncRun | None:
     """Carry on with report windows left unfinished (the hourly job)."""
     now = now or timezone.now()
     open_requests = list(
-        ReportRequest.objects.filter(region=connection.region)
+        ReportRequest.objects.filter(region=connection.region, report_type__in=report_types)
         .exclude(status=ReportStatus.IMPORTED)
         .order_by("data_start", "marketplace__code")
     )
     due = [r for r in open_requests if not r.next_attempt_at or r.next_attempt_at <= now]
     if not due:
         return None
-    run = run or new_run(SyncSource.ORDERS_BACKFILL, connection.region)
+    run = run or new_run(source, connection.region)
     client = client or SpApiClient.for_connection(connection)
     try:
-        with sync_lock(f"orders-backfill:{connection.region}"):
+        with sync_lock(f"{source}:{connection.region}"):
             _start(run)
             run.detail = f"resuming {len(due)} report window(s)"
             run.save(update_fields=["detail"])
@@ -362,16 +392,17 @@ def _fail(request, message):
 
 def _work_report(request, run, client, poll, max_poll) -> str:
     """Move one report window as far as it goes; returns an error text or ''."""
+    kind = REPORT_KINDS[request.report_type]
     if request.status in (ReportStatus.PLANNED, ReportStatus.FAILED) or not request.report_id:
-        body = client.call(
-            "createReport",
-            json={
-                "reportType": request.report_type,
-                "marketplaceIds": [request.marketplace.amazon_marketplace_id],
-                "dataStartTime": iso(request.data_start),
-                "dataEndTime": iso(request.data_end),
-            },
-        )
+        spec = {
+            "reportType": request.report_type,
+            "marketplaceIds": [request.marketplace.amazon_marketplace_id],
+            "dataStartTime": iso(request.data_start),
+            "dataEndTime": iso(request.data_end),
+        }
+        if kind.options:
+            spec["reportOptions"] = kind.options
+        body = client.call("createReport", json=spec)
         request.report_id = str(body.get("reportId") or "")
         if not request.report_id:
             raise SpApiError("createReport", message="Amazon returned no reportId")
@@ -406,7 +437,7 @@ def _work_report(request, run, client, poll, max_poll) -> str:
     for attempt in range(3):
         try:
             with transaction.atomic():
-                stats = _download_and_import(document, client)
+                stats = _download_and_import(document, client, kind, request)
                 request.status = ReportStatus.IMPORTED
                 request.rows = stats.lines
                 request.error = ""
@@ -416,7 +447,7 @@ def _work_report(request, run, client, poll, max_poll) -> str:
             run.updated += stats.updated
             run.pages += 1
             return ""
-        except OrderDataError as exc:
+        except kind.errors as exc:
             return _fail(request, f"report {request.report_id} {exc}; refused whole")
         except (OSError, EOFError, zlib.error, requests.RequestException) as exc:
             message = f"report {request.report_id}: download broken ({_describe(exc)})"
@@ -435,7 +466,7 @@ def _describe(exc) -> str:
     return str(exc) or type(exc).__name__
 
 
-def _download_and_import(document, client):
+def _download_and_import(document, client, kind, request):
     """Stream the document (no SP-API token: the URL is pre-signed), gunzip when Amazon
     says so, and parse it row by row."""
     url = document.get("url") or ""
@@ -449,4 +480,4 @@ def _download_and_import(document, client):
             stream = gzip.GzipFile(fileobj=stream, mode="rb")
         content_type = response.headers.get("Content-Type", "")
         encoding = response.encoding if "charset" in content_type else "utf-8"
-        return import_report(text_lines(stream, encoding=encoding))
+        return kind.importer(stream, encoding, request)

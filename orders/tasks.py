@@ -2,7 +2,7 @@
 
 import logging
 
-from orders import finances, inventory, sync
+from orders import finances, inventory, sync, traffic
 from orders.models import SpApiConnection, SyncRun, SyncSource
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,12 @@ def finances_sync_all():
 def inventory_sync_all():
     """Hourly: the FBA stock of every marketplace of every active connection."""
     runs = [inventory.sync_inventory(connection) for connection in _connections()]
+    return [f"{run.pk}:{run.status}" for run in runs]
+
+
+def traffic_sync_all():
+    """Daily: sessions and sales per child ASIN of the last three days (and open ones)."""
+    runs = [traffic.sync_traffic(connection) for connection in _connections()]
     return [f"{run.pk}:{run.status}" for run in runs]
 
 

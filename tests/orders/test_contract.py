@@ -836,3 +836,22 @@ def test_inventory_sync_requests_and_answers_follow_the_model(contract, shop, re
     problems = request_errors(contract, exchanges, shop.now)
     assert problems == [], listing(problems)
     assert answer_errors(contract, exchanges) == [], listing(answer_errors(contract, exchanges))
+
+
+def test_traffic_report_requests_follow_the_model(contract, shop, recorded):
+    from orders import traffic
+
+    client, recorder = recorded
+    run = traffic.sync_traffic(
+        shop.connection, client=client, now=shop.now, days=2, poll_seconds=1, max_poll_seconds=30
+    )
+    assert run.status == SyncStatus.SUCCESS, run.error
+    exchanges = recorder.exchanges(contract)
+    operations = [e.operation.operation_id for e in exchanges]
+    assert operations.count("createReport") == 2
+    problems = request_errors(contract, exchanges, shop.now)
+    assert problems == [], listing(problems)
+    assert answer_errors(contract, exchanges) == [], listing(answer_errors(contract, exchanges))
+    bodies = [json.loads(e.request.body) for e in exchanges if e.request.body]
+    assert {b["reportType"] for b in bodies} == {"GET_SALES_AND_TRAFFIC_REPORT"}
+    assert all(b["reportOptions"] == traffic.OPTIONS for b in bodies)
