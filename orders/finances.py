@@ -22,10 +22,12 @@ from django.utils import timezone
 
 from catalog.models import Listing, Marketplace, SkuSource
 from catalog.services import sku_observe
+from orders import rollup
 from orders.ingest import NON_AMAZON_CHANNELS, Marketplaces
 from orders.models import (
     FinanceKind,
     FinanceLine,
+    Order,
     SpApiConnection,
     SyncCursor,
     SyncRun,
@@ -218,7 +220,25 @@ def write_lines(lines: list[dict], now=None) -> tuple[int, int]:
         ],
     )
     inserted = len(keys - existing)
+    rollup.rebuild(touched_days(lines))
     return inserted, len(keys) - inserted
+
+
+def touched_days(lines) -> set:
+    """The rollup days the lines change: a refund's posted day; a shipment's fees count on
+    the day of its order (when the order is known: else the order's import does it)."""
+    touched = {
+        (line["marketplace_id"], line["local_date"])
+        for line in lines
+        if line["kind"] == FinanceKind.REFUND
+    }
+    shipped = {line["amazon_order_id"] for line in lines if line["kind"] == FinanceKind.SHIPMENT}
+    touched |= set(
+        Order.objects.filter(amazon_order_id__in=shipped).values_list(
+            "marketplace_id", "local_date"
+        )
+    )
+    return touched
 
 
 # --- the sync --------------------------------------------------------------------------

@@ -98,6 +98,7 @@ class WriteStats:
     unchanged: int = 0
     estimated: int = 0
     unmapped: dict = field(default_factory=dict)  # (marketplace pk, SKU) -> (ASIN, last seen)
+    touched: set = field(default_factory=set)  # (marketplace pk, local date) written
 
 
 class Marketplaces:
@@ -210,9 +211,14 @@ class OrderWriter:
         self._upsert()
 
     def finish(self) -> WriteStats:
+        """Write what is pending, record unmapped SKUs and rebuild the daily rollup of the
+        days written (in the caller's transaction)."""
+        from orders import rollup
+
         self.flush()
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
+        rollup.rebuild(self.stats.touched)
         for (marketplace_pk, sku), (asin, seen) in sorted(self.stats.unmapped.items()):
             sku_observe(
                 marketplace=Marketplace(pk=marketplace_pk),
@@ -346,6 +352,11 @@ class OrderWriter:
                 cursor.execute(upsert, [self.now])
                 join = "JOIN orders_order o ON o.amazon_order_id = s.amazon_order_id"
                 cursor.execute(items.format(order_pk="o.id", join=join))
+            cursor.execute(f"SELECT DISTINCT marketplace_id, local_date FROM {STAGING} WHERE fresh")
+            for marketplace_pk, day in cursor.fetchall():
+                if isinstance(day, str):  # SQLite
+                    day = dt.date.fromisoformat(day)
+                self.stats.touched.add((marketplace_pk, day))
             cursor.execute(
                 f"""SELECT s.marketplace_id, s.seller_sku, MAX(s.asin), MAX(s.created_at)
                 FROM {STAGING} s WHERE s.fresh AND NOT EXISTS (SELECT 1 FROM catalog_listing l

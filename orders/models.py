@@ -2,7 +2,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.crypto import encrypted
-from catalog.models import MONEY, Fulfillment, Listing, Marketplace, Region
+from catalog.models import MONEY, Fulfillment, Listing, Marketplace, Product, Region
 
 
 class SpApiConnection(models.Model):
@@ -375,3 +375,97 @@ class TrafficDaily(models.Model):
     def conversion(self):
         """Units per session (None without sessions)."""
         return self.units_ordered / self.sessions if self.sessions else None
+
+
+# Money columns of the daily rollup; each is also kept in the reporting currency
+# (`<name>_rc`, converted with the FX rate of that day).
+ROLLUP_AMOUNTS = [
+    "gross_sales",
+    "promotions",
+    "refund_amount",
+    "referral_fees",
+    "fba_fees",
+    "other_fees",
+    "refund_fees",
+    "cogs",
+]
+
+
+class DailySales(models.Model):
+    """One marketplace-local day of one seller SKU on one marketplace: what sold, what
+    Amazon took, what came back, what it cost. Dashboards read only this table.
+
+    Costs are positive amounts (refund_fees may be negative: commission Amazon gave
+    back). Fees are Amazon's actual ones where posted, else estimated from the fee rule
+    (`fees_estimated`). A missing cost or fee rule leaves that amount null with its
+    flag set, never zero. Rebuilt for the dates a sync touches, in its transaction.
+    """
+
+    date = models.DateField()
+    marketplace = models.ForeignKey(
+        Marketplace, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    seller_sku = models.CharField("seller SKU", max_length=64)
+    listing = models.ForeignKey(
+        Listing, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    currency = models.CharField(max_length=3, help_text="The marketplace's currency.")
+    fx_rate = models.DecimalField(
+        max_digits=20,
+        decimal_places=10,
+        null=True,
+        blank=True,
+        help_text="Reporting currency per unit of `currency` that day (null: no rate).",
+    )
+    units = models.IntegerField(default=0)
+    orders = models.IntegerField(default=0)
+    refund_units = models.IntegerField(default=0)
+    sessions = models.IntegerField(default=0)
+    page_views = models.IntegerField(default=0)
+    gross_sales = models.DecimalField(**MONEY, default=0)
+    promotions = models.DecimalField(**MONEY, default=0)
+    refund_amount = models.DecimalField(**MONEY, default=0)
+    referral_fees = models.DecimalField(**MONEY, null=True, blank=True)
+    fba_fees = models.DecimalField(**MONEY, null=True, blank=True)
+    other_fees = models.DecimalField(**MONEY, null=True, blank=True)
+    refund_fees = models.DecimalField(**MONEY, default=0)
+    cogs = models.DecimalField(**MONEY, null=True, blank=True)
+    gross_sales_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    promotions_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    refund_amount_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    referral_fees_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    fba_fees_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    other_fees_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    refund_fees_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    cogs_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    sales_estimated = models.BooleanField(
+        default=False, help_text="Some sales are pending orders' estimated amounts."
+    )
+    fees_estimated = models.BooleanField(
+        default=False, help_text="Some fees are fee-rule estimates (Amazon has not posted them)."
+    )
+    missing_fees = models.BooleanField(
+        default=False, help_text="Some fees are unknown (no actual fees and no fee rule)."
+    )
+    missing_cogs = models.BooleanField(
+        default=False, help_text="Units sold without a known cost (no SKU cost or mapping)."
+    )
+    unmapped = models.BooleanField(default=False, help_text="The SKU has no listing.")
+    missing_fx = models.BooleanField(default=False, help_text="No FX rate on or before the day.")
+
+    class Meta:
+        ordering = ["-date", "marketplace", "seller_sku"]
+        verbose_name = "daily sales"
+        verbose_name_plural = "daily sales"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date", "marketplace", "seller_sku"], name="dailysales_one_per_sku_day"
+            )
+        ]
+        indexes = [models.Index(fields=["marketplace", "date"])]
+
+    def __str__(self):
+        return f"{self.date} {self.seller_sku}: {self.units} units"

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils import timezone
 
-from orders import sync
+from orders import rollup, sync
 from orders.history import SALES_AND_TRAFFIC_REPORT
 from orders.models import (
     ReportRequest,
@@ -166,6 +166,7 @@ def import_traffic(stream, encoding, request) -> TrafficStats:
     before = set(existing.values_list("child_asin", flat=True))
     existing.delete()
     TrafficDaily.objects.bulk_create(rows)
+    rollup.rebuild({(request.marketplace_id, day)})
     inserted = sum(1 for row in rows if row.child_asin not in before)
     return TrafficStats(lines=len(rows), inserted=inserted, updated=len(rows) - inserted)
 
