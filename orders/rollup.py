@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from catalog.models import FeeRule, Fulfillment, FxRate, Listing, Marketplace, SkuCost
+from orders import dashboard
 from orders.models import NOT_COUNTED, DailySales
 
 CENT = Decimal("0.01")
@@ -311,6 +312,8 @@ def rebuild(keys) -> int:
         DailySales.objects.filter(marketplace_id=marketplace_pk, date__in=days).delete()
         DailySales.objects.bulk_create(rows, batch_size=2000)
         written += len(rows)
+    if by_marketplace:
+        dashboard.bump_generation()
     return written
 
 
@@ -327,6 +330,7 @@ def rebuild_range(start: dt.date, end: dt.date, marketplace_pks=None, progress=N
                 stale = stale.filter(marketplace_id__in=marketplace_pks)
             stale.delete()
             DailySales.objects.bulk_create(rows, batch_size=2000)
+            dashboard.bump_generation()
         written += len(rows)
         if progress:
             progress((chunk_end - chunk_start).days + 1)

@@ -1,7 +1,9 @@
 from rest_framework import serializers
 
 from accounts.services import mask_secret
+from catalog.filters import ALL, PeriodQuerySerializer
 from catalog.models import Marketplace, Region
+from orders import dashboard
 from orders.models import SpApiConnection
 
 
@@ -79,3 +81,26 @@ class SpApiConnectionWriteSerializer(serializers.Serializer):
 
 class RegionSerializer(serializers.Serializer):
     region = serializers.ChoiceField(choices=Region.choices)
+
+
+class DashboardQuerySerializer(PeriodQuerySerializer):
+    """The dashboard endpoints' query: the shared period filter, the currency, and the
+    options of each endpoint (ignored by the others)."""
+
+    currency = serializers.ChoiceField(choices=["reporting", "local"], default="reporting")
+    interval = serializers.ChoiceField(choices=sorted(dashboard.INTERVALS), default="day")
+    sort = serializers.ChoiceField(choices=sorted(dashboard.SORTS), default="revenue")
+    limit = serializers.IntegerField(default=10, min_value=1, max_value=100)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if attrs.get("currency") == "local" and attrs.get("marketplace", ALL) == ALL:
+            raise serializers.ValidationError(
+                "currency=local needs one marketplace: amounts in different currencies "
+                "are never added up."
+            )
+        return attrs
+
+    @property
+    def local(self) -> bool:
+        return self.validated_data["currency"] == "local"

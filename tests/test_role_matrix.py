@@ -68,6 +68,10 @@ RULES = {
     "amazon-connection-test": ({}, {"anon": 401, "partner": 403, "owner": 405}),
     "sync-status": ({}, PAGE),
     "sync-status-api": ({}, API),
+    "dashboard-summary": ({}, API),
+    "dashboard-timeseries": ({}, API),
+    "dashboard-top-products": ({}, API),
+    "dashboard-marketplaces": ({}, API),
     # POST only; partners are refused before the method is looked at.
     "orders-sync-page": ({}, {"anon": LOGIN, "partner": 403, "owner": 405}),
     "orders-sync": ({}, {"anon": 401, "partner": 403, "owner": 405}),

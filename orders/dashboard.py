@@ -1,0 +1,387 @@
+"""Sales and profit figures for the dashboard, read from the daily rollup only.
+
+Money is in the reporting currency (the rollup's `_rc` columns) unless `local` is
+asked for with one marketplace. Definitions:
+
+- revenue = gross sales - promotions (what buyers paid for the goods, before tax);
+- fees = referral + FBA + other fees on the period's sales, plus the net fees of the
+  period's refunds;
+- gross profit = revenue - refunds - fees - COGS (ad spend joins with the Ads issue);
+- margin = gross profit / revenue; refund rate = refunded units / units sold.
+
+Nothing unknown is counted as zero. A day of a SKU without a cost, without fees (no
+actual fees and no fee rule) or without an FX rate has no profit: totals then carry
+`gross_profit: null`, the profit of the rows that are complete (`gross_profit_known`),
+the share of revenue those rows cover, and the counts of what is missing.
+
+Reads are cached under a generation number that every rollup rebuild bumps, so a
+finished sync shows at once and nothing else recomputes the same figures.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
+
+from catalog.filters import ALL, Period
+from catalog.models import InventoryLevel, Location, Marketplace
+from orders.models import DailySales
+
+GENERATION_KEY = "dashboard:generation"
+CACHE_SECONDS = 6 * 3600
+CENT = Decimal("0.01")
+MONEY = DecimalField(max_digits=18, decimal_places=4)
+ZERO = Value(Decimal(0), output_field=MONEY)
+SORTS = {"revenue", "units", "profit", "margin"}
+INTERVALS = {"day", "week", "month"}
+
+
+# --- cache generation ---------------------------------------------------------------------
+
+
+def generation() -> int:
+    return cache.get_or_set(GENERATION_KEY, 1, timeout=None)
+
+
+def bump_generation():
+    """Called when the rollup changes (after the transaction commits)."""
+
+    def bump():
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:
+            cache.set(GENERATION_KEY, 2, timeout=None)
+
+    transaction.on_commit(bump)
+
+
+def cached(name, period: Period, extra, compute):
+    parts = extra if isinstance(extra, tuple) else (extra,)
+    options = "-".join(str(part) for part in parts)
+    key = f"dashboard:{generation()}:{name}:{period.marketplace}:{period.start}:{period.end}"
+    key += f":{options}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+# --- aggregation ------------------------------------------------------------------------------
+
+
+def _col(name, local):
+    return F(name if local else f"{name}_rc")
+
+
+def _complete(local):
+    """Rows whose profit is known."""
+    complete = Q(missing_cogs=False, missing_fees=False)
+    return complete if local else complete & Q(missing_fx=False)
+
+
+def _profit_expression(local):
+    def c(name):
+        return Coalesce(_col(name, local), ZERO)
+
+    return ExpressionWrapper(
+        c("gross_sales")
+        - c("promotions")
+        - c("refund_amount")
+        - c("referral_fees")
+        - c("fba_fees")
+        - c("other_fees")
+        - c("refund_fees")
+        - c("cogs"),
+        output_field=MONEY,
+    )
+
+
+def aggregates(local: bool) -> dict:
+    """The Sum/Count expressions every figure is built from."""
+    revenue = ExpressionWrapper(
+        Coalesce(_col("gross_sales", local), ZERO) - Coalesce(_col("promotions", local), ZERO),
+        output_field=MONEY,
+    )
+    complete = _complete(local)
+    return {
+        "units": Coalesce(Sum("units"), 0),
+        "orders": Coalesce(Sum("orders"), 0),
+        "refund_units": Coalesce(Sum("refund_units"), 0),
+        "sessions": Coalesce(Sum("sessions"), 0),
+        "page_views": Coalesce(Sum("page_views"), 0),
+        "gross_sales_sum": Sum(_col("gross_sales", local)),
+        "promotions_sum": Sum(_col("promotions", local)),
+        "revenue": Sum(revenue),
+        "refund_amount_sum": Sum(_col("refund_amount", local)),
+        "referral_fees_sum": Sum(_col("referral_fees", local)),
+        "fba_fees_sum": Sum(_col("fba_fees", local)),
+        "other_fees_sum": Sum(_col("other_fees", local)),
+        "refund_fees_sum": Sum(_col("refund_fees", local)),
+        "cogs_sum": Sum(_col("cogs", local)),
+        "profit_known": Sum(_profit_expression(local), filter=complete),
+        "revenue_known": Sum(revenue, filter=complete),
+        "rows_missing_cogs": Count("id", filter=Q(missing_cogs=True)),
+        "rows_missing_fees": Count("id", filter=Q(missing_fees=True)),
+        "rows_fees_estimated": Count("id", filter=Q(fees_estimated=True)),
+        "rows_sales_estimated": Count("id", filter=Q(sales_estimated=True)),
+        "skus_missing_cogs": Count("seller_sku", filter=Q(missing_cogs=True), distinct=True),
+        "rows": Count("id"),
+        **({} if local else {"rows_missing_fx": Count("id", filter=Q(missing_fx=True))}),
+    }
+
+
+def _money(value):
+    if value is None:
+        return None
+    return float(Decimal(value).quantize(CENT))
+
+
+def _ratio(part, whole, digits=4):
+    if part is None or not whole:
+        return None
+    return round(float(part) / float(whole), digits)
+
+
+def figures(sums: dict) -> dict:
+    """The figures a reader sees, from one aggregate row."""
+    d = {
+        k.removesuffix("_sum"): (Decimal(v) if isinstance(v, float | int | Decimal) else v)
+        for k, v in sums.items()
+    }
+    fees_parts = [d.get(k) for k in ("referral_fees", "fba_fees", "other_fees", "refund_fees")]
+    missing_fees = bool(sums.get("rows_missing_fees"))
+    missing_cogs = bool(sums.get("rows_missing_cogs"))
+    missing_fx = bool(sums.get("rows_missing_fx"))
+    fees_total = None if missing_fees else sum((p or Decimal(0)) for p in fees_parts)
+    revenue = d.get("revenue") or Decimal(0)
+    complete = not (missing_fees or missing_cogs or missing_fx)
+    profit = d.get("profit_known") if complete else None
+    if complete and profit is None:
+        profit = Decimal(0)
+    units, orders = int(sums.get("units") or 0), int(sums.get("orders") or 0)
+    return {
+        "revenue": _money(revenue),
+        "gross_sales": _money(d.get("gross_sales") or 0),
+        "promotions": _money(d.get("promotions") or 0),
+        "units": units,
+        "orders": orders,
+        "average_order_value": _money(revenue / orders) if orders else None,
+        "refunds": {
+            "units": int(sums.get("refund_units") or 0),
+            "amount": _money(d.get("refund_amount") or 0),
+            "rate": _ratio(sums.get("refund_units") or 0, units),
+        },
+        "fees": {
+            "referral": _money(d.get("referral_fees")),
+            "fba": _money(d.get("fba_fees")),
+            "other": _money(d.get("other_fees")),
+            "refunds": _money(d.get("refund_fees") or 0),
+            "total": _money(fees_total),
+            "estimated": bool(sums.get("rows_fees_estimated")),
+            "missing": missing_fees,
+        },
+        "cogs": None if missing_cogs else _money(d.get("cogs") or 0),
+        "gross_profit": _money(profit),
+        "margin": _ratio(profit, revenue) if profit is not None else None,
+        "gross_profit_known": _money(d.get("profit_known") or 0),
+        "profit_coverage": _ratio(d.get("revenue_known") or 0, revenue)
+        if revenue
+        else (1.0 if complete else None),
+        "sessions": int(sums.get("sessions") or 0),
+        "page_views": int(sums.get("page_views") or 0),
+        "conversion": _ratio(units, sums.get("sessions") or 0),
+        "missing": {
+            "cogs_skus": int(sums.get("skus_missing_cogs") or 0),
+            "cogs": missing_cogs,
+            "fees": missing_fees,
+            "fx": missing_fx,
+            "sales_estimated": bool(sums.get("rows_sales_estimated")),
+        },
+    }
+
+
+def _rows(period: Period):
+    rows = DailySales.objects.filter(date__range=(period.start, period.end))
+    if period.marketplace != ALL:
+        rows = rows.filter(marketplace__code=period.marketplace)
+    return rows
+
+
+def currency_of(period: Period, local: bool) -> str:
+    from django.conf import settings
+
+    if local:
+        return Marketplace.objects.get(code=period.marketplace).currency
+    return settings.REPORTING_CURRENCY
+
+
+def _change(now, before):
+    if now is None or before is None or before == 0:
+        return None
+    return round((now - before) / abs(before), 4)
+
+
+def summary(period: Period, local=False) -> dict:
+    def compute():
+        current = figures(_rows(period).aggregate(**aggregates(local)))
+        previous_period = period.previous()
+        previous = figures(_rows(previous_period).aggregate(**aggregates(local)))
+        keys = ["revenue", "units", "orders", "average_order_value", "gross_profit", "margin"]
+        change = {k: _change(current[k], previous[k]) for k in keys}
+        change["refund_rate"] = _change(current["refunds"]["rate"], previous["refunds"]["rate"])
+        change["fees"] = _change(current["fees"]["total"], previous["fees"]["total"])
+        return {
+            "current": current,
+            "previous": {
+                **previous,
+                "start": previous_period.start.isoformat(),
+                "end": previous_period.end.isoformat(),
+            },
+            "change": change,
+        }
+
+    return _framed(period, local, cached("summary", period, local, compute))
+
+
+def timeseries(period: Period, interval="day", local=False) -> dict:
+    def compute():
+        rows = _rows(period)
+        if interval == "day":
+            bucket = F("date")
+        elif interval == "week":
+            bucket = TruncWeek("date")
+        else:
+            bucket = TruncMonth("date")
+        grouped = {
+            _as_date(row.pop("bucket")): row
+            for row in rows.annotate(bucket=bucket).values("bucket").annotate(**aggregates(local))
+        }
+        points = []
+        for start in _buckets(period, interval):
+            sums = grouped.get(start) or {}
+            points.append({"date": start.isoformat(), **figures(sums)})
+        return {"interval": interval, "points": points}
+
+    return _framed(period, local, cached("timeseries", period, (interval, local), compute))
+
+
+def _as_date(value):
+    return value.date() if isinstance(value, dt.datetime) else value
+
+
+def _buckets(period: Period, interval):
+    day = period.start
+    if interval == "week":
+        day = day - dt.timedelta(days=day.weekday())
+    elif interval == "month":
+        day = day.replace(day=1)
+    while day <= period.end:
+        yield day
+        if interval == "day":
+            day += dt.timedelta(days=1)
+        elif interval == "week":
+            day += dt.timedelta(days=7)
+        else:
+            day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def marketplaces(period: Period) -> dict:
+    def compute():
+        grouped = (
+            _rows(period)
+            .values("marketplace__code", "marketplace__name", "marketplace__currency")
+            .annotate(**aggregates(False))
+            .order_by("marketplace__code")
+        )
+        items = []
+        for row in grouped:
+            code = row.pop("marketplace__code")
+            name = row.pop("marketplace__name")
+            currency = row.pop("marketplace__currency")
+            items.append(
+                {"marketplace": code, "name": name, "local_currency": currency, **figures(row)}
+            )
+        total = sum((i["revenue"] or 0) for i in items)
+        for item in items:
+            item["revenue_share"] = _ratio(item["revenue"], total)
+        items.sort(key=lambda i: -(i["revenue"] or 0))
+        return {"items": items}
+
+    return _framed(period, False, cached("marketplaces", period, "", compute))
+
+
+def top_products(period: Period, sort="revenue", limit=10, local=False) -> dict:
+    def compute():
+        grouped = (
+            _rows(period)
+            .values("marketplace__code", "seller_sku")
+            .annotate(
+                title=Max("product__title"),
+                listing=Max("listing_id"),
+                **aggregates(local),
+            )
+        )
+        items = []
+        for row in grouped:
+            code, sku = row.pop("marketplace__code"), row.pop("seller_sku")
+            title, listing = row.pop("title"), row.pop("listing")
+            item = {"marketplace": code, "sku": sku, "title": title or "", "listing_id": listing}
+            item.update(figures(row))
+            items.append(item)
+        _days_of_stock(items, period)
+        key = {
+            "revenue": lambda i: i["revenue"],
+            "units": lambda i: i["units"],
+            "profit": lambda i: i["gross_profit"],
+            "margin": lambda i: i["margin"],
+        }[sort]
+        known = [i for i in items if key(i) is not None]
+        unknown = [i for i in items if key(i) is None]
+        ranked = sorted(known, key=lambda i: (key(i), i["sku"]), reverse=True)
+        bottom = sorted(known, key=lambda i: (key(i), i["sku"]))
+        return {
+            "sort": sort,
+            "limit": limit,
+            "count": len(items),
+            "top": ranked[:limit],
+            "bottom": bottom[:limit],
+            "unranked": [
+                {"marketplace": i["marketplace"], "sku": i["sku"], "missing": i["missing"]}
+                for i in unknown
+            ],
+        }
+
+    return _framed(period, local, cached("top", period, (sort, limit, local), compute))
+
+
+def _days_of_stock(items, period: Period):
+    """Days the FBA stock lasts at the period's sales rate (None: no stock figure, or
+    nothing sold)."""
+    listing_ids = [i["listing_id"] for i in items if i["listing_id"]]
+    stock = dict(
+        InventoryLevel.objects.filter(listing_id__in=listing_ids, location=Location.FBA)
+        .values_list("listing_id")
+        .annotate(available=Sum("available"))
+    )
+    for item in items:
+        available = stock.get(item["listing_id"])
+        rate = item["units"] / period.length
+        item["stock_available"] = available
+        item["days_of_stock"] = (
+            round(available / rate, 1) if available is not None and rate else None
+        )
+
+
+def _framed(period: Period, local: bool, body: dict) -> dict:
+    return {
+        "marketplace": period.marketplace,
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "days": period.length,
+        "currency": currency_of(period, local),
+        **body,
+    }

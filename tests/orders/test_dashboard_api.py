@@ -1,0 +1,216 @@
+"""The dashboard endpoints on the hand-computed shop (tests/orders/sales_fixture.py)."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from orders import rollup
+from tests.orders import sales_fixture
+
+MARCH = {"start": "2026-03-01", "end": "2026-03-31"}
+
+
+@pytest.fixture
+def shop_rollup(db, marketplaces):
+    sales_fixture.build(marketplaces)
+    rollup.rebuild_range(dt.date(2026, 1, 1), dt.date(2026, 4, 30))
+
+
+def get(client, name, **params):
+    response = client.get(reverse(name), params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_summary_to_the_cent(shop_rollup, partner_client):
+    body = get(partner_client, "dashboard-summary", **MARCH)
+    assert (body["marketplace"], body["currency"], body["days"]) == ("ALL", "USD", 31)
+    now = body["current"]
+    assert (now["units"], now["orders"]) == (5, 4)
+    assert now["gross_sales"] == 159.05  # 59.98 + 29.99 + 24.99 + 34.99 GBP x 1.26
+    assert now["promotions"] == 5.00
+    assert now["revenue"] == 154.05
+    assert now["average_order_value"] == 38.51  # 154.05 / 4
+    assert now["refunds"] == {"units": 0, "amount": 0.0, "rate": 0.0}
+    fees = now["fees"]
+    assert (fees["referral"], fees["fba"], fees["other"]) == (19.49, 15.15, 0.0)
+    assert fees["total"] is None and fees["missing"] and fees["estimated"]  # LAN-2: no rule
+    assert now["cogs"] is None and now["gross_profit"] is None and now["margin"] is None
+    # Profit of what is known: A 18.73 + B 11.49 + E 24.20, on 129.06 of 154.05 revenue.
+    assert now["gross_profit_known"] == 54.42
+    assert now["profit_coverage"] == 0.8378
+    assert now["missing"] == {
+        "cogs_skus": 1,
+        "cogs": True,
+        "fees": True,
+        "fx": False,
+        "sales_estimated": True,
+    }
+    previous = body["previous"]
+    assert (previous["start"], previous["end"]) == ("2026-01-29", "2026-02-28")
+    assert previous["revenue"] == 0.0 and previous["gross_profit"] == 0.0
+    assert body["change"]["revenue"] is None  # nothing to compare with
+
+
+def test_a_refund_counts_in_its_own_later_period(shop_rollup, partner_client):
+    body = get(partner_client, "dashboard-summary", marketplace="US", start="2026-04-01",
+               end="2026-04-30")  # fmt: skip
+    now = body["current"]
+    assert (now["units"], now["revenue"]) == (0, 0.0)
+    assert now["refunds"] == {"units": 1, "amount": 29.99, "rate": None}
+    assert now["fees"]["refunds"] == -3.30 and now["fees"]["total"] == -3.30
+    assert now["cogs"] == 0.0
+    assert now["gross_profit"] == -26.69  # -29.99 + 3.30
+    assert now["margin"] is None
+
+
+def test_local_currency_for_one_marketplace(shop_rollup, partner_client):
+    body = get(partner_client, "dashboard-summary", marketplace="uk", currency="local", **MARCH)
+    assert body["currency"] == "GBP"
+    now = body["current"]
+    assert (now["revenue"], now["fees"]["referral"], now["fees"]["fba"]) == (34.99, 5.35, 2.50)
+    assert now["cogs"] == 7.94
+    assert now["gross_profit"] == 19.20  # 34.99 - 5.35 - 2.50 - 7.94
+    assert now["margin"] == 0.5487  # 19.20 / 34.99
+
+
+def test_timeseries_per_day_week_and_month(shop_rollup, partner_client):
+    body = get(partner_client, "dashboard-timeseries", **MARCH)
+    points = body["points"]
+    assert len(points) == 31 and points[0]["date"] == "2026-03-01"
+    tenth = next(p for p in points if p["date"] == "2026-03-10")
+    assert (tenth["revenue"], tenth["gross_profit"], tenth["margin"]) == (54.98, 18.73, 0.3407)
+    quiet = next(p for p in points if p["date"] == "2026-03-20")
+    assert (quiet["revenue"], quiet["units"], quiet["gross_profit"]) == (0.0, 0, 0.0)
+    twelfth = next(p for p in points if p["date"] == "2026-03-12")
+    assert twelfth["gross_profit"] is None and twelfth["missing"]["cogs"]
+
+    weeks = get(partner_client, "dashboard-timeseries", interval="week", **MARCH)["points"]
+    assert weeks[0]["date"] == "2026-02-23"  # the Monday of the week of March 1st
+    assert sum(w["revenue"] for w in weeks) == pytest.approx(154.05)
+    months = get(partner_client, "dashboard-timeseries", interval="month", start="2026-03-01",
+                 end="2026-04-30")["points"]  # fmt: skip
+    assert [m["date"] for m in months] == ["2026-03-01", "2026-04-01"]
+    assert months[1]["refunds"]["amount"] == 29.99
+
+
+def test_top_and_bottom_products(shop_rollup, partner_client):
+    body = get(partner_client, "dashboard-top-products", **MARCH)
+    top = [(i["marketplace"], i["sku"], i["revenue"]) for i in body["top"]]
+    assert top == [("US", "KET-1", 84.97), ("UK", "KET-1-FBA", 44.09), ("US", "LAN-2", 24.99)]
+    assert body["bottom"][0]["sku"] == "LAN-2"
+    kettle = body["top"][0]
+    assert (kettle["units"], kettle["gross_profit"], kettle["margin"]) == (3, 30.22, 0.3557)
+    assert kettle["refunds"]["rate"] == 0.0 and kettle["title"] == "Kettle"
+
+    by_profit = get(partner_client, "dashboard-top-products", sort="profit", **MARCH)
+    assert [i["sku"] for i in by_profit["top"]] == ["KET-1", "KET-1-FBA"]
+    assert by_profit["unranked"] == [
+        {
+            "marketplace": "US",
+            "sku": "LAN-2",
+            "missing": {
+                "cogs_skus": 1,
+                "cogs": True,
+                "fees": True,
+                "fx": False,
+                "sales_estimated": True,
+            },
+        }
+    ]
+    by_margin = get(partner_client, "dashboard-top-products", sort="margin", limit=1, **MARCH)
+    assert [i["sku"] for i in by_margin["top"]] == ["KET-1-FBA"]  # 0.5489 > 0.3557
+    assert [i["sku"] for i in by_margin["bottom"]] == ["KET-1"]
+
+
+def test_days_of_stock_from_fba_inventory(shop_rollup, partner_client):
+    from catalog.models import InventoryLevel, Listing
+
+    listing = Listing.objects.get(seller_sku="KET-1")
+    InventoryLevel.objects.create(
+        listing=listing, available=31, as_of=dt.datetime(2026, 3, 31, tzinfo=dt.UTC)
+    )
+    body = get(partner_client, "dashboard-top-products", **MARCH)
+    kettle = next(i for i in body["top"] if i["sku"] == "KET-1")
+    assert kettle["stock_available"] == 31
+    assert kettle["days_of_stock"] == 320.3  # 31 units at 3 units a month (31 days)
+    lantern = next(i for i in body["top"] if i["sku"] == "LAN-2")
+    assert lantern["days_of_stock"] is None  # no stock figure: unknown, not zero
+
+
+def test_marketplace_breakdown(shop_rollup, partner_client):
+    items = get(partner_client, "dashboard-marketplaces", **MARCH)["items"]
+    assert [(i["marketplace"], i["revenue"], i["revenue_share"]) for i in items] == [
+        ("US", 109.96, 0.7138),
+        ("UK", 44.09, 0.2862),
+    ]
+    assert items[1]["local_currency"] == "GBP" and items[1]["gross_profit"] == 24.20
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"days": -1},
+        {"days": 0},
+        {"days": 100000},
+        {"days": "ten"},
+        {"start": "2026-03-31", "end": "2026-03-01"},
+        {"start": "2020-01-01", "end": "2026-03-01"},
+        {"start": "2026-03-01"},
+        {"days": 7, "start": "2026-03-01", "end": "2026-03-02"},
+        {"marketplace": "XX"},
+        {"marketplace": "US' OR 1=1 --"},
+        {"currency": "local"},
+        {"currency": "EUR", "marketplace": "US"},
+        {"interval": "year"},
+        {"sort": "price; DROP TABLE orders_order"},
+        {"limit": 0},
+        {"limit": 10**9},
+    ],
+)
+@pytest.mark.parametrize(
+    "name",
+    [
+        "dashboard-summary",
+        "dashboard-timeseries",
+        "dashboard-top-products",
+        "dashboard-marketplaces",
+    ],
+)
+def test_hostile_parameters_answer_400(shop_rollup, partner_client, name, params):
+    response = partner_client.get(reverse(name), params)
+    if name == "dashboard-marketplaces" and set(params) & {"currency", "interval", "sort", "limit"}:
+        # Options of the other endpoints are still validated everywhere.
+        assert response.status_code == 400
+    assert response.status_code == 400, response.content
+    assert response.json()
+
+
+# Per request: session and user (2), the cache generation and the cached answer (2),
+# the figures themselves, and the database cache storing the answer (5 with the
+# DatabaseCache the tests use; one with Redis). The same for a month as for a year.
+@pytest.mark.parametrize(
+    ("name", "figures_queries"),
+    [
+        ("dashboard-summary", 2),  # this period and the previous one
+        ("dashboard-timeseries", 1),
+        ("dashboard-top-products", 2),  # the SKUs, then their FBA stock
+        ("dashboard-marketplaces", 1),
+    ],
+)
+def test_query_counts_are_pinned(shop_rollup, partner_client, django_assert_num_queries,
+                                 name, figures_queries):  # fmt: skip
+    partner_client.get(reverse(name), {"days": 7})  # the cache generation exists
+    for period in (MARCH, {"days": 365}):  # a month and a year, both with sales
+        with django_assert_num_queries(2 + 2 + figures_queries + 5):
+            response = partner_client.get(reverse(name), {**period, "marketplace": "ALL"})
+        assert response.status_code == 200
+    with django_assert_num_queries(2 + 2):  # answered from the cache
+        partner_client.get(reverse(name), {"days": 365, "marketplace": "ALL"})
+
+
+def test_anonymous_readers_are_refused(shop_rollup, client):
+    for name in ("dashboard-summary", "dashboard-timeseries", "dashboard-top-products",
+                 "dashboard-marketplaces"):  # fmt: skip
+        assert client.get(reverse(name)).status_code in (401, 403)
