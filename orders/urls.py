@@ -1,20 +1,9 @@
 from django.urls import path
 
-from accounts.pages import NotBuiltPage
 from orders import apis, views
 
 urlpatterns = [
-    path(
-        "dashboard/",
-        NotBuiltPage.as_view(
-            title="Dashboard",
-            nav="dashboard",
-            issue=5,
-            summary="Sales, refunds, Amazon fees, COGS and true profit per day, marketplace "
-            "and SKU, once orders arrive from Amazon.",
-        ),
-        name="dashboard",
-    ),
+    path("dashboard/", views.dashboard_page, name="dashboard"),
     path("settings/amazon/", views.amazon_settings_page, name="amazon-settings"),
     path(
         "settings/amazon/<str:region>/test/",

@@ -1,12 +1,17 @@
+import datetime as dt
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import owner_required, signed_in_required
 from accounts.services import mask_secret
-from catalog.models import Region
-from orders.models import SpApiConnection
-from orders.services import orders_sync_start, spapi_connection_test, sync_status
+from catalog.filters import ALL, Period, period_from_query, today_in
+from catalog.models import Marketplace, Region
+from orders import dashboard
+from orders.models import SpApiConnection, SyncSource
+from orders.services import last_success, orders_sync_start, spapi_connection_test, sync_status
 
 
 @owner_required
@@ -69,3 +74,39 @@ def orders_sync_start_page(request):
         ids = ", ".join(f"#{r.pk} ({r.region})" for r in runs)
         messages.success(request, f"Orders sync queued: run {ids}. This page refreshes itself.")
     return redirect("sync-status")
+
+
+@signed_in_required
+def dashboard_page(request):
+    """KPI tiles, the period's charts, marketplaces and top/bottom products."""
+    period, _ = period_from_query(request.GET)
+    code = period.marketplace
+    marketplace = Marketplace.objects.filter(code=code).first() if code != ALL else None
+    today = today_in(marketplace)
+    tiles = []
+    for label, start, end in [
+        ("Today", today, today),
+        ("Yesterday", today - dt.timedelta(days=1), today - dt.timedelta(days=1)),
+        ("Month to date", today.replace(day=1), today),
+        ("Last 30 days", today - dt.timedelta(days=29), today),
+    ]:
+        figures = dashboard.summary(Period(code, start, end, None))
+        tiles.append({"label": label, "first": start, "last": end, "figures": figures})
+    sort = request.GET.get("sort") if request.GET.get("sort") in dashboard.SORTS else "revenue"
+    orders_synced = last_success(SyncSource.ORDERS)
+    return render(
+        request,
+        "orders/dashboard.html",
+        {
+            "page_title": "Dashboard",
+            "nav": "dashboard",
+            "tiles": tiles,
+            "currency": dashboard.currency_of(period, False),
+            "products": dashboard.top_products(period, sort, 10),
+            "marketplace_rows": dashboard.marketplaces(period)["items"],
+            "sort": sort,
+            "sorts": sorted(dashboard.SORTS),
+            "orders_synced_at": orders_synced.finished_at if orders_synced else None,
+            "now": timezone.now(),
+        },
+    )
