@@ -6,6 +6,7 @@ from catalog.models import Marketplace
 # (key, label, url name, owner only)
 NAVIGATION = [
     ("dashboard", "Dashboard", "dashboard", False),
+    ("orders", "Orders", "orders", False),
     ("ads", "Ads", "ads", False),
     ("attribution", "Attribution", "ads-attribution", False),
     ("forecast", "Forecast", "forecast", False),

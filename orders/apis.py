@@ -1,14 +1,23 @@
+import csv
+import itertools
+import tempfile
+
+from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsOwner
+from catalog.filters import PeriodQuerySerializer
 from orders import dashboard
-from orders.models import SpApiConnection
+from orders.filters import orders_for, with_details
+from orders.models import OrderStatus, SpApiConnection
 from orders.serializers import (
     DashboardQuerySerializer,
+    OrderSerializer,
     RegionSerializer,
     SpApiConnectionSerializer,
     SpApiConnectionWriteSerializer,
@@ -157,3 +166,117 @@ class DashboardMarketplacesApi(DashboardApi):
     @extend_schema(parameters=DASHBOARD_PARAMETERS[:4], responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return Response(dashboard.marketplaces(self.query(request).period()))
+
+
+# --- orders list and export ----------------------------------------------------------------------
+
+
+class OrdersPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+ORDER_PARAMETERS = [
+    *DASHBOARD_PARAMETERS[:4],
+    OpenApiParameter("status", str, many=True, enum=OrderStatus.values),
+    OpenApiParameter("sku", str, description="Orders with this seller SKU."),
+    OpenApiParameter("q", str, description="Part of an Amazon order id."),
+    OpenApiParameter("fulfillment", str, enum=["FBA", "FBM"]),
+    OpenApiParameter("estimated", bool, description="Only orders with estimated amounts."),
+]
+
+
+def _filtered_orders(request):
+    period_query = PeriodQuerySerializer(data=request.query_params)
+    period_query.is_valid(raise_exception=True)
+    filtered, period = orders_for(request.query_params, period_query)
+    if not filtered.is_valid():
+        raise ValidationError(filtered.errors)
+    return filtered.qs, period
+
+
+class OrdersApi(APIView):
+    """Orders of the period, newest first, with their items; filter by marketplace,
+    status, SKU, order id, fulfilment channel; `fees` says whether Amazon posted them."""
+
+    @extend_schema(parameters=ORDER_PARAMETERS, responses=OrderSerializer(many=True))
+    def get(self, request):
+        orders, _period = _filtered_orders(request)
+        paginator = OrdersPagination()
+        page = paginator.paginate_queryset(with_details(orders), request, view=self)
+        return paginator.get_paginated_response(OrderSerializer(page, many=True).data)
+
+
+EXPORT_COLUMNS = [
+    "amazon_order_id", "marketplace", "local_date", "created_at_utc", "status", "fulfillment",
+    "seller_sku", "asin", "title", "quantity_ordered", "quantity_shipped", "currency",
+    "unit_price", "item_price", "item_tax", "shipping_price", "promotion_discount",
+    "amounts", "fees", "counts",
+]  # fmt: skip
+
+
+def export_rows(orders):
+    """One row per order item, streamed from the database in chunks."""
+    for order in with_details(orders).iterator(chunk_size=2000):
+        for item in order.items.all():
+            yield [
+                order.amazon_order_id, order.marketplace.code, order.local_date.isoformat(),
+                order.created_at.strftime("%Y-%m-%d %H:%M:%S"), order.status,
+                order.fulfillment_channel, item.seller_sku, item.asin, item.title,
+                item.quantity_ordered, item.quantity_shipped, order.currency, item.unit_price,
+                item.item_price, item.item_tax, item.shipping_price, item.promotion_discount,
+                "estimated" if item.is_estimated else "actual",
+                "actual" if order.fees_posted else "estimated",
+                "yes" if order.counts else "no",
+            ]  # fmt: skip
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+class OrdersExportApi(APIView):
+    """The filtered orders as a file, one row per item: `file=csv` (streamed, default) or
+    `file=xlsx`."""
+
+    @extend_schema(
+        parameters=[*ORDER_PARAMETERS, OpenApiParameter("file", str, enum=["csv", "xlsx"])],
+        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+    )
+    def get(self, request):
+        kind = request.query_params.get("file", "csv")
+        if kind not in ("csv", "xlsx"):
+            raise ValidationError({"file": "csv or xlsx."})
+        orders, period = _filtered_orders(request)
+        name = f"orders-{period.marketplace}-{period.start}-{period.end}.{kind}"
+        if kind == "csv":
+            writer = csv.writer(_Echo())
+            lines = (
+                writer.writerow(row)
+                for row in itertools.chain([EXPORT_COLUMNS], export_rows(orders))
+            )
+            response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+        else:
+            response = FileResponse(_xlsx(orders), content_type=XLSX_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _xlsx(orders):
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Orders")
+    sheet.append(EXPORT_COLUMNS)
+    for row in export_rows(orders):
+        sheet.append(row)
+    # FileResponse closes it once sent.
+    buffer = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115
+    workbook.save(buffer)
+    buffer.seek(0)
+    return buffer

@@ -232,14 +232,30 @@ class OrderWriter:
     # pending estimates -------------------------------------------------------------
 
     def _estimate(self, lines):
-        """Fill amounts of unpriced pending lines from the listing's recent average price."""
+        """Fill amounts of unpriced pending lines from the listing's recent average price:
+        priced lines stored already and priced lines of this same batch (a first import
+        brings a SKU's history and its pending orders together)."""
         unpriced = [
             n for n, line in enumerate(lines) if line[I["item_price"]] is None and _is_open(line)
         ]
         if not unpriced:
             return
         keys = {(lines[n][I["marketplace_id"]], lines[n][I["seller_sku"]]) for n in unpriced}
-        prices = recent_unit_prices(keys, self.now)
+        since = self.now - dt.timedelta(days=RECENT_PRICE_DAYS)
+        in_batch = {}
+        for line in lines:
+            key = (line[I["marketplace_id"]], line[I["seller_sku"]])
+            if (
+                key in keys
+                and line[I["item_price"]] is not None
+                and not line[I["is_estimated"]]
+                and line[I["quantity_ordered"]]
+                and line[I["created_at"]] >= since
+                and _is_open(line)
+            ):
+                total, units = in_batch.get(key, (Decimal(0), 0))
+                in_batch[key] = (total + line[I["item_price"]], units + line[I["quantity_ordered"]])
+        prices = recent_unit_prices(keys, self.now, extra=in_batch)
         for n in unpriced:
             line = list(lines[n])
             price = prices.get((line[I["marketplace_id"]], line[I["seller_sku"]]))
@@ -376,9 +392,13 @@ def _is_open(line) -> bool:
     return line[I["status"]] not in NOT_COUNTED
 
 
-def recent_unit_prices(keys, now, days=30) -> dict:
+RECENT_PRICE_DAYS = 30
+
+
+def recent_unit_prices(keys, now, days=RECENT_PRICE_DAYS, extra=None) -> dict:
     """Average selling price per (marketplace pk, SKU) over the last `days`, from priced
-    lines of orders that count; falling back to the last price ever seen."""
+    lines of orders that count (plus `extra`: (total, units) per key not stored yet);
+    falling back to the last price ever seen."""
     if not keys:
         return {}
     skus = {sku for _, sku in keys}
@@ -390,15 +410,22 @@ def recent_unit_prices(keys, now, days=30) -> dict:
         item_price__isnull=False,
         quantity_ordered__gt=0,
     ).exclude(order__status__in=NOT_COUNTED)
-    prices = {}
+    sums = dict(extra or {})
     recent = (
         base.filter(order__created_at__gte=now - dt.timedelta(days=days))
         .values_list("order__marketplace_id", "seller_sku")
         .annotate(total=Sum("item_price"), units=Sum("quantity_ordered"))
     )
     for marketplace_pk, sku, total, units in recent:
-        if (marketplace_pk, sku) in keys and units:
-            prices[(marketplace_pk, sku)] = (Decimal(total) / units).quantize(Decimal("0.01"))
+        key = (marketplace_pk, sku)
+        if key in keys and units:
+            known_total, known_units = sums.get(key, (Decimal(0), 0))
+            sums[key] = (known_total + Decimal(total), known_units + units)
+    prices = {
+        key: (total / units).quantize(Decimal("0.01"))
+        for key, (total, units) in sums.items()
+        if units
+    }
     for key in keys - prices.keys():
         last = (
             base.filter(order__marketplace_id=key[0], seller_sku=key[1])

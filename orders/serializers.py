@@ -4,7 +4,7 @@ from accounts.services import mask_secret
 from catalog.filters import ALL, PeriodQuerySerializer
 from catalog.models import Marketplace, Region
 from orders import dashboard
-from orders.models import SpApiConnection
+from orders.models import Order, OrderItem, SpApiConnection
 
 
 class SpApiConnectionSerializer(serializers.ModelSerializer):
@@ -104,3 +104,54 @@ class DashboardQuerySerializer(PeriodQuerySerializer):
     @property
     def local(self) -> bool:
         return self.validated_data["currency"] == "local"
+
+
+class OrderItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderItem
+        fields = [
+            "seller_sku",
+            "asin",
+            "title",
+            "quantity_ordered",
+            "quantity_shipped",
+            "unit_price",
+            "item_price",
+            "item_tax",
+            "shipping_price",
+            "promotion_discount",
+            "is_estimated",
+        ]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    marketplace = serializers.CharField(source="marketplace.code")
+    fees = serializers.SerializerMethodField()
+    items = OrderItemSerializer(many=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "amazon_order_id",
+            "marketplace",
+            "created_at",
+            "local_date",
+            "last_updated_at",
+            "status",
+            "fulfillment_channel",
+            "currency",
+            "item_total",
+            "tax_total",
+            "shipping_total",
+            "discount_total",
+            "is_business",
+            "is_prime",
+            "is_estimated",
+            "counts",
+            "fees",
+            "items",
+        ]
+
+    def get_fees(self, order) -> str:
+        """actual: Amazon posted this order's fees; estimated: fee rules stand in."""
+        return "actual" if getattr(order, "fees_posted", False) else "estimated"

@@ -4,6 +4,7 @@ from orders import apis, views
 
 urlpatterns = [
     path("dashboard/", views.dashboard_page, name="dashboard"),
+    path("orders/", views.orders_page, name="orders"),
     path("settings/amazon/", views.amazon_settings_page, name="amazon-settings"),
     path(
         "settings/amazon/<str:region>/test/",
@@ -30,6 +31,8 @@ urlpatterns = [
         name="dashboard-marketplaces",
     ),
     path("api/orders/sync", apis.OrdersSyncApi.as_view(), name="orders-sync"),
+    path("api/orders", apis.OrdersApi.as_view(), name="orders-list"),
+    path("api/orders/export", apis.OrdersExportApi.as_view(), name="orders-export"),
     path("api/amazon/connection", apis.SpApiConnectionApi.as_view(), name="amazon-connection"),
     path(
         "api/amazon/connection/test",

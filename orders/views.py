@@ -110,3 +110,47 @@ def dashboard_page(request):
             "now": timezone.now(),
         },
     )
+
+
+@signed_in_required
+def orders_page(request):
+    """Searchable orders of the period: status, local date, amounts, estimated/actual."""
+    from django.core.paginator import Paginator
+
+    from catalog.filters import PeriodQuerySerializer
+    from orders.filters import orders_for, with_details
+    from orders.models import OrderStatus
+
+    period_query = PeriodQuerySerializer(data=request.GET)
+    if not period_query.is_valid():
+        period_query = PeriodQuerySerializer(data={})
+        period_query.is_valid()
+    query = request.GET.copy()
+    if query.get("status") == "":
+        query.pop("status")
+    filtered, _period = orders_for(query, period_query)
+    problems = (
+        []
+        if filtered.is_valid()
+        else [
+            f"{field}: {' '.join(str(m) for m in errors)}"
+            for field, errors in filtered.errors.items()
+        ]
+    )
+    orders = filtered.qs if not problems else filtered.queryset
+    page = Paginator(with_details(orders), 50).get_page(request.GET.get("page"))
+    keep = request.GET.copy()
+    keep.pop("page", None)
+    return render(
+        request,
+        "orders/orders.html",
+        {
+            "page_title": "Orders",
+            "nav": "orders",
+            "page": page,
+            "problems": problems,
+            "statuses": OrderStatus.choices,
+            "chosen": request.GET.getlist("status"),
+            "query_without_page": keep.urlencode(),
+        },
+    )

@@ -40,6 +40,7 @@ RULES = {
     # POST only; partners are refused before the method is looked at.
     "user-toggle-active": ({"pk": 1}, {"anon": LOGIN, "partner": 403, "owner": 405}),
     "dashboard": ({}, PAGE),
+    "orders": ({}, PAGE),
     "ads": ({}, PAGE),
     "ads-attribution": ({}, PAGE),
     "forecast": ({}, PAGE),
@@ -72,6 +73,8 @@ RULES = {
     "dashboard-timeseries": ({}, API),
     "dashboard-top-products": ({}, API),
     "dashboard-marketplaces": ({}, API),
+    "orders-list": ({}, API),
+    "orders-export": ({}, API),
     # POST only; partners are refused before the method is looked at.
     "orders-sync-page": ({}, {"anon": LOGIN, "partner": 403, "owner": 405}),
     "orders-sync": ({}, {"anon": 401, "partner": 403, "owner": 405}),

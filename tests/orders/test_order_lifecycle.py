@@ -160,3 +160,39 @@ def test_report_orders_land_on_the_marketplace_local_day(marketplaces):
         order = Order.objects.get(amazon_order_id=f"111-0000000-{number:07d}")
         assert order.marketplace.code == code
         assert order.local_date == dt.date.fromisoformat(day), (code, _created)
+
+
+def test_a_first_import_estimates_pending_lines_from_the_same_batch(marketplaces):
+    """History and pending orders of a SKU arrive together (first backfill, demo): the
+    pending line is priced from the batch's own recent sales, not left unknown."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    rows = []
+    for number, (status, price, quantity) in enumerate(
+        [("Shipped", "20.00", 1), ("Shipped", "44.00", 2), ("Pending", "", 3)]
+    ):
+        row = dict.fromkeys(history_module.REPORT_COLUMNS, "")
+        moment = (now - dt.timedelta(days=3 - number)).isoformat()
+        row.update(
+            {
+                "amazon-order-id": f"111-0000001-{number:07d}",
+                "purchase-date": moment,
+                "last-updated-date": moment,
+                "order-status": status,
+                "fulfillment-channel": "Amazon",
+                "sales-channel": "Amazon.com",
+                "sku": "SKU-NEW",
+                "quantity": str(quantity),
+                "item-status": "Shipped" if price else "Unshipped",
+                "currency": "USD" if price else "",
+                "item-price": price,
+            }
+        )
+        rows.append("\t".join(row[name] for name in history_module.REPORT_COLUMNS))
+    text = "\t".join(history_module.REPORT_COLUMNS) + "\n" + "\n".join(rows) + "\n"
+    with transaction.atomic():
+        stats = import_report(io.StringIO(text), now=now)
+    assert stats.estimated == 1
+    pending = OrderItem.objects.get(order__amazon_order_id="111-0000001-0000002")
+    assert pending.is_estimated
+    assert pending.unit_price == Decimal("21.33")  # (20 + 44) / 3 units
+    assert pending.item_price == Decimal("63.99")
