@@ -8,7 +8,7 @@ DEMO_USERS = [
 ]
 
 
-def seed(rng, out):
+def seed(rng, out, options=None):
     for email, password, role, name in DEMO_USERS:
         if User.objects.filter(email=email).exists():
             out.write(f"User {email} already there (password left as it is).")

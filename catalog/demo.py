@@ -258,7 +258,7 @@ def plan(rng) -> CatalogPlan:
     return CatalogPlan(products=products, listings=listings, costless=costless)
 
 
-def seed(rng, out):
+def seed(rng, out, options=None):
     added = dict.fromkeys(
         ("marketplaces", "products", "listings", "costs", "fees", "stock", "fx", "seen"), 0
     )

@@ -173,9 +173,10 @@ def finance_lines(events: dict, marketplaces: Marketplaces) -> tuple[list[dict],
     return list(lines.values()), skipped
 
 
-def write_lines(lines: list[dict], now=None) -> tuple[int, int]:
-    """Upsert FinanceLines on their natural key; returns (inserted, updated).
-    Call inside transaction.atomic()."""
+def write_lines(lines: list[dict], now=None, rebuild=True) -> tuple[int, int]:
+    """Upsert FinanceLines on their natural key and rebuild the rollup of the days they
+    change (unless `rebuild` is False); returns (inserted, updated). Call inside
+    transaction.atomic()."""
     if not lines:
         return 0, 0
     now = now or timezone.now()
@@ -220,7 +221,8 @@ def write_lines(lines: list[dict], now=None) -> tuple[int, int]:
         ],
     )
     inserted = len(keys - existing)
-    rollup.rebuild(touched_days(lines))
+    if rebuild:
+        rollup.rebuild(touched_days(lines))
     return inserted, len(keys) - inserted
 
 

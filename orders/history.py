@@ -105,6 +105,16 @@ def seasonality(day: dt.date, category: str = "") -> float:
     return trend * weekday * peak * prime_day * summer
 
 
+def stocked_out(listing: HistoryListing, day: dt.date) -> bool:
+    """About one listing in eight runs out of stock once, for one to three weeks, some time
+    in its history: no sales then (what forecasts and restock plans must see through)."""
+    rng = random.Random(f"{listing.marketplace}:{listing.seller_sku}:stock-out")
+    if rng.random() >= 0.125:
+        return False
+    start = EPOCH + dt.timedelta(days=rng.randint(200, 1000))
+    return start <= day < start + dt.timedelta(days=rng.randint(7, 21))
+
+
 class OrderHistory:
     def __init__(self, listings, seed: int = 42, last_created: dt.datetime | None = None):
         """`last_created`: no order is created after this moment (tests pin the history)."""
@@ -136,7 +146,12 @@ class OrderHistory:
         listings = self.by_marketplace[code]
         number = self.marketplace_numbers[code]
         rng = np.random.default_rng([self.seed, day.toordinal(), number])
-        rates = np.array([lst.demand * seasonality(day, lst.category) for lst in listings])
+        rates = np.array(
+            [
+                0.0 if stocked_out(lst, day) else lst.demand * seasonality(day, lst.category)
+                for lst in listings
+            ]
+        )
         units = rng.poisson(rates)
         start = dt.datetime.combine(day, dt.time(), tzinfo=UTC)
         orders = []
@@ -623,7 +638,8 @@ def inventory_summary(listing: HistoryListing, now: dt.datetime) -> dict:
     own = random.Random(f"{listing.marketplace}:{listing.seller_sku}:cover")
     today = random.Random(f"{listing.marketplace}:{listing.seller_sku}:{now.date()}")
     rate = listing.demand * seasonality(now.date(), listing.category)
-    cover = 0.0 if own.random() < 1 / 12 else own.uniform(8, 90) * today.uniform(0.85, 1.0)
+    sold_out = own.random() < 1 / 12 or stocked_out(listing, now.date())
+    cover = 0.0 if sold_out else own.uniform(8, 90) * today.uniform(0.85, 1.0)
     available = int(rate * cover)
     reserved = min(available, int(rate * today.uniform(0.2, 1.5)))
     low = cover < 25

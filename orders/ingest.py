@@ -128,8 +128,11 @@ def _channel_name(domain: str) -> str:
 class OrderWriter:
     """Stage and upsert normalised lines. Use inside transaction.atomic()."""
 
-    def __init__(self, batch_lines: int = 20000, now=None):
+    def __init__(self, batch_lines: int = 20000, now=None, rollup=True):
+        """`rollup=False`: leave the daily rollup to the caller (a bulk load rebuilds it
+        once at the end instead of per batch)."""
         self.batch_lines = batch_lines
+        self.rollup = rollup
         self.now = now or timezone.now()
         self.stats = WriteStats()
         self.pending: dict[str, list] = {}  # order id -> lines, the newest version
@@ -218,7 +221,8 @@ class OrderWriter:
         self.flush()
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {STAGING}")
-        rollup.rebuild(self.stats.touched)
+        if self.rollup:
+            rollup.rebuild(self.stats.touched)
         for (marketplace_pk, sku), (asin, seen) in sorted(self.stats.unmapped.items()):
             sku_observe(
                 marketplace=Marketplace(pk=marketplace_pk),

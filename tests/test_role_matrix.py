@@ -139,7 +139,7 @@ def test_role_matrix(name, clients, marketplaces):
 def _admin_urls(owner, partner):
     """One URL per admin view of every registered model, with a real object."""
     AuditLogEntry.objects.create(actor=owner, actor_email=owner.email, action="test.seed")
-    call_command("seed_demo", stdout=io.StringIO())  # an object of every catalog model
+    call_command("seed_demo", "--days", "45", stdout=io.StringIO())  # every catalog model
     urls = [reverse("admin:index")]
     for model in admin.site._registry:
         info = (model._meta.app_label, model._meta.model_name)

@@ -58,18 +58,18 @@ def _table_counts():
 
 def test_seed_demo_is_idempotent_and_deterministic():
     out = io.StringIO()
-    call_command("seed_demo", "--seed", "7", stdout=out)
+    call_command("seed_demo", "--seed", "7", "--days", "30", stdout=out)
     first = _table_counts()
     assert first["catalog.Marketplace"] == 9 and first["accounts.User"] == 2
     assert "owner@example.com / seller-hub-owner" in out.getvalue()
     snapshot = list(Marketplace.objects.order_by("code").values())
-    call_command("seed_demo", "--seed", "7", stdout=io.StringIO())
+    call_command("seed_demo", "--seed", "7", "--days", "30", stdout=io.StringIO())
     assert _table_counts() == first
     assert list(Marketplace.objects.order_by("code").values()) == snapshot
 
 
 def test_seed_demo_users_and_marketplaces():
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--days", "45", stdout=io.StringIO())
     request = RequestFactory().post("/")
     owner = authenticate(request, username="owner@example.com", password="seller-hub-owner")
     partner = authenticate(request, username="partner@example.com", password="seller-hub-partner")
@@ -95,6 +95,6 @@ def test_seed_demo_users_and_marketplaces():
 
 def test_seed_demo_keeps_an_existing_owner():
     real = User.objects.create_user("me@myshop.test", "pw-123456789")
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--days", "45", stdout=io.StringIO())
     real.refresh_from_db()
     assert real.role == Role.OWNER

@@ -8,7 +8,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def demo(transactional_db):
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--days", "45", stdout=io.StringIO())
 
 
 def test_partner_sees_inventory_with_honest_freshness(demo, session):

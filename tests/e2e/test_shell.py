@@ -14,7 +14,7 @@ NOT_BUILT = {"ads", "attribution", "forecast", "restock", "alerts"}
 
 @pytest.fixture
 def demo(transactional_db):
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--days", "45", stdout=io.StringIO())
 
 
 def nav_hrefs(page):

@@ -16,7 +16,7 @@ def demo_at_sandbox(transactional_db, settings):
     spapi._access_tokens.clear()
     settings.SPAPI_ENDPOINT = server.url
     settings.LWA_TOKEN_URL = server.url + "/auth/o2/token"
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", "--days", "45", stdout=io.StringIO())
     yield server
     server.shutdown()
     server.server_close()

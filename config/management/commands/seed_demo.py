@@ -3,10 +3,10 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-# Apps seed in dependency order; each may add `demo.py` with `seed(rng, out)`.
+# Apps seed in dependency order; each may add `demo.py` with `seed(rng, out, options)`.
 DEMO_APPS = ["accounts", "catalog", "orders", "ads", "forecasting", "alerts"]
 
 
@@ -18,8 +18,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=42, help="Random seed (default 42).")
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=548,
+            help="Days of sales history to add (default 548, about 18 months; 7 to 1095).",
+        )
 
     def handle(self, *args, **options):
+        if not 7 <= options["days"] <= 1095:
+            raise CommandError("--days must be 7 to 1095.")
         with transaction.atomic():
             for label in DEMO_APPS:
                 module_name = f"{apps.get_app_config(label).name}.demo"
@@ -28,5 +36,5 @@ class Command(BaseCommand):
                 # A separate generator per app: one app's new data never
                 # shifts another app's numbers.
                 rng = random.Random(f"{options['seed']}:{label}")
-                import_module(module_name).seed(rng, self.stdout)
+                import_module(module_name).seed(rng, self.stdout, options)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
