@@ -248,6 +248,9 @@ USE_TZ = True
 REPORTING_CURRENCY = env.str("REPORTING_CURRENCY", default="USD").upper()
 # Inventory older than this is shown as stale and counted in data health.
 INVENTORY_STALE_HOURS = env.int("INVENTORY_STALE_HOURS", default=24)
+# Seconds a dashboard answer stays cached (each finished sync starts a new generation
+# anyway); 0 turns the cache off.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=6 * 3600)
 
 # --- Static files -----------------------------------------------------------
 STATIC_URL = "static/"

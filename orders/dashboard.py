@@ -21,6 +21,7 @@ finished sync shows at once and nothing else recomputes the same figures.
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, Sum, Value
@@ -31,7 +32,6 @@ from catalog.models import InventoryLevel, Location, Marketplace
 from orders.models import DailySales
 
 GENERATION_KEY = "dashboard:generation"
-CACHE_SECONDS = 6 * 3600
 CENT = Decimal("0.01")
 MONEY = DecimalField(max_digits=18, decimal_places=4)
 ZERO = Value(Decimal(0), output_field=MONEY)
@@ -63,10 +63,12 @@ def cached(name, period: Period, extra, compute):
     options = "-".join(str(part) for part in parts)
     key = f"dashboard:{generation()}:{name}:{period.marketplace}:{period.start}:{period.end}"
     key += f":{options}"
-    found = cache.get(key)
+    seconds = settings.DASHBOARD_CACHE_SECONDS
+    found = cache.get(key) if seconds else None
     if found is None:
         found = compute()
-        cache.set(key, found, CACHE_SECONDS)
+        if seconds:
+            cache.set(key, found, seconds)
     return found
 
 
@@ -214,8 +216,6 @@ def _rows(period: Period):
 
 
 def currency_of(period: Period, local: bool) -> str:
-    from django.conf import settings
-
     if local:
         return Marketplace.objects.get(code=period.marketplace).currency
     return settings.REPORTING_CURRENCY

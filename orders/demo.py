@@ -19,7 +19,8 @@ SEED = 42  # the sandbox's default (amazon_sandbox --seed)
 
 
 def seed(rng, out, options=None):
-    days = (options or {}).get("days") or DEMO_DAYS
+    options = options or {}
+    days = options.get("days") or DEMO_DAYS
     connection, created = SpApiConnection.objects.get_or_create(
         region="NA",
         defaults={
@@ -34,6 +35,12 @@ def seed(rng, out, options=None):
     out.write(
         "SP-API connection (NA, local sandbox): " + ("added." if created else "already there.")
     )
+
+    if options.get("scale") == "large":
+        from orders import large
+
+        large.seed(options.get("seed", SEED), out)
+        return
 
     now = timezone.now().replace(microsecond=0)
     before = now - MIN_AGE

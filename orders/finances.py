@@ -32,10 +32,9 @@ from orders.models import (
     SyncCursor,
     SyncRun,
     SyncSource,
-    SyncStatus,
 )
 from orders.spapi import SpApiClient, SpApiError
-from orders.sync import MIN_AGE, SyncBusy, _finish, _start, iso, new_run, sync_lock
+from orders.sync import MIN_AGE, iso, new_run, run_sync
 
 log = logging.getLogger(__name__)
 
@@ -271,21 +270,13 @@ def sync_finances(
         raise ValueError(f"days must be 1 to {MAX_DAYS}")
     run = run or new_run(SyncSource.FINANCES, connection.region)
     client = client or SpApiClient.for_connection(connection)
-    try:
-        with sync_lock(f"finances:{connection.region}"):
-            _start(run)
-            try:
-                _sync(connection, run, client, now or timezone.now(), days, progress)
-            except (SpApiError, FinanceDataError) as exc:
-                _finish(run, SyncStatus.FAILED, str(exc), client)
-            except Exception as exc:
-                _finish(run, SyncStatus.FAILED, f"{type(exc).__name__}: {exc}", client)
-                raise
-            else:
-                _finish(run, SyncStatus.SUCCESS, client=client)
-    except SyncBusy as exc:
-        _finish(run, SyncStatus.SKIPPED, str(exc))
-    return run
+    return run_sync(
+        run,
+        client,
+        f"finances:{connection.region}",
+        lambda: _sync(connection, run, client, now or timezone.now(), days, progress),
+        expected=(SpApiError, FinanceDataError),
+    )
 
 
 def _sync(connection, run, client, now, days, progress):

@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from catalog.models import InventoryLevel, InventorySource, Listing, Location, SkuSource
 from catalog.services import sku_observe
-from orders.models import SpApiConnection, SyncRun, SyncSource, SyncStatus
+from orders.models import SpApiConnection, SyncRun, SyncSource
 from orders.spapi import SpApiClient, SpApiError
-from orders.sync import SyncBusy, _finish, _start, iso, new_run, sync_lock
+from orders.sync import iso, new_run, run_sync
 
 log = logging.getLogger(__name__)
 
@@ -77,21 +77,13 @@ def sync_inventory(
         raise ValueError(f"days must be 1 to {MAX_DAYS}")
     run = run or new_run(SyncSource.INVENTORY, connection.region)
     client = client or SpApiClient.for_connection(connection)
-    try:
-        with sync_lock(f"inventory:{connection.region}"):
-            _start(run)
-            try:
-                _sync(connection, run, client, now, days, progress)
-            except (SpApiError, InventoryDataError) as exc:
-                _finish(run, SyncStatus.FAILED, str(exc), client)
-            except Exception as exc:
-                _finish(run, SyncStatus.FAILED, f"{type(exc).__name__}: {exc}", client)
-                raise
-            else:
-                _finish(run, SyncStatus.SUCCESS, client=client)
-    except SyncBusy as exc:
-        _finish(run, SyncStatus.SKIPPED, str(exc))
-    return run
+    return run_sync(
+        run,
+        client,
+        f"inventory:{connection.region}",
+        lambda: _sync(connection, run, client, now, days, progress),
+        expected=(SpApiError, InventoryDataError),
+    )
 
 
 def _sync(connection, run, client, now, days, progress):

@@ -143,6 +143,33 @@ def _finish(run: SyncRun, status, error="", client=None):
     run.save()
 
 
+def run_sync(run, client, lock_name: str, work, expected=(SpApiError,)) -> SyncRun:
+    """Run `work()` under the lock named, recording on `run` how it ended.
+
+    `work` returns a list of problems that did not stop it (the run is then PARTIAL) or
+    nothing. An `expected` error (Amazon's, unreadable data) fails the run with its
+    message; anything else fails it too and is raised; a run already going is SKIPPED.
+    """
+    try:
+        with sync_lock(lock_name):
+            _start(run)
+            try:
+                problems = work()
+            except expected as exc:
+                _finish(run, SyncStatus.FAILED, str(exc), client)
+            except Exception as exc:
+                _finish(run, SyncStatus.FAILED, f"{type(exc).__name__}: {exc}", client)
+                raise
+            else:
+                if problems:
+                    _finish(run, SyncStatus.PARTIAL, "\n".join(problems), client)
+                else:
+                    _finish(run, SyncStatus.SUCCESS, client=client)
+    except SyncBusy as exc:
+        _finish(run, SyncStatus.SKIPPED, str(exc))
+    return run
+
+
 def new_run(source, region, trigger="schedule") -> SyncRun:
     return SyncRun.objects.create(source=source, region=region, trigger=trigger)
 
@@ -163,21 +190,13 @@ def sync_orders(
     """One incremental orders sync for a connection's marketplaces."""
     run = run or new_run(SyncSource.ORDERS, connection.region)
     client = client or SpApiClient.for_connection(connection)
-    try:
-        with sync_lock(f"orders:{connection.region}"):
-            _start(run)
-            try:
-                _sync_orders(connection, run, client, now or timezone.now(), progress)
-            except (SpApiError, OrderDataError) as exc:
-                _finish(run, SyncStatus.FAILED, str(exc), client)
-            except Exception as exc:
-                _finish(run, SyncStatus.FAILED, f"{type(exc).__name__}: {exc}", client)
-                raise
-            else:
-                _finish(run, SyncStatus.SUCCESS, client=client)
-    except SyncBusy as exc:
-        _finish(run, SyncStatus.SKIPPED, str(exc))
-    return run
+    return run_sync(
+        run,
+        client,
+        f"orders:{connection.region}",
+        lambda: _sync_orders(connection, run, client, now or timezone.now(), progress),
+        expected=(SpApiError, OrderDataError),
+    )
 
 
 def _sync_orders(connection, run, client, now, progress):
@@ -285,30 +304,18 @@ def backfill_orders(
     run = run or new_run(SyncSource.ORDERS_BACKFILL, connection.region, trigger="command")
     client = client or SpApiClient.for_connection(connection)
     until = until or backfill_until(now)
-    try:
-        with sync_lock(f"{SyncSource.ORDERS_BACKFILL}:{connection.region}"):
-            _start(run)
-            try:
-                planned = backfill_plan(connection, days, until)
-                run.detail = (
-                    f"{len(planned)} report window(s), {iso(planned[0].data_start)} .. {iso(until)}"
-                    if planned
-                    else "nothing to plan"
-                )
-                run.save(update_fields=["detail"])
-                failures = _work_reports(
-                    planned, run, client, now, progress, poll_seconds, max_poll_seconds
-                )
-            except SpApiError as exc:
-                _finish(run, SyncStatus.FAILED, str(exc), client)
-            else:
-                if failures:
-                    _finish(run, SyncStatus.PARTIAL, "\n".join(failures), client)
-                else:
-                    _finish(run, SyncStatus.SUCCESS, client=client)
-    except SyncBusy as exc:
-        _finish(run, SyncStatus.SKIPPED, str(exc))
-    return run
+
+    def work():
+        planned = backfill_plan(connection, days, until)
+        run.detail = (
+            f"{len(planned)} report window(s), {iso(planned[0].data_start)} .. {iso(until)}"
+            if planned
+            else "nothing to plan"
+        )
+        run.save(update_fields=["detail"])
+        return _work_reports(planned, run, client, now, progress, poll_seconds, max_poll_seconds)
+
+    return run_sync(run, client, f"{SyncSource.ORDERS_BACKFILL}:{connection.region}", work)
 
 
 def resume_reports(
@@ -333,21 +340,13 @@ def resume_reports(
         return None
     run = run or new_run(source, connection.region)
     client = client or SpApiClient.for_connection(connection)
-    try:
-        with sync_lock(f"{source}:{connection.region}"):
-            _start(run)
-            run.detail = f"resuming {len(due)} report window(s)"
-            run.save(update_fields=["detail"])
-            try:
-                failures = _work_reports(due, run, client, now, None, **kwargs)
-            except SpApiError as exc:
-                _finish(run, SyncStatus.FAILED, str(exc), client)
-            else:
-                status = SyncStatus.PARTIAL if failures else SyncStatus.SUCCESS
-                _finish(run, status, "\n".join(failures), client)
-    except SyncBusy as exc:
-        _finish(run, SyncStatus.SKIPPED, str(exc))
-    return run
+
+    def work():
+        run.detail = f"resuming {len(due)} report window(s)"
+        run.save(update_fields=["detail"])
+        return _work_reports(due, run, client, now, None, **kwargs)
+
+    return run_sync(run, client, f"{source}:{connection.region}", work)
 
 
 def _retry_delay(attempts: int) -> dt.timedelta:

@@ -28,10 +28,9 @@ from orders.models import (
     SpApiConnection,
     SyncRun,
     SyncSource,
-    SyncStatus,
     TrafficDaily,
 )
-from orders.spapi import SpApiClient, SpApiError
+from orders.spapi import SpApiClient
 
 RECENT_DAYS = 3
 MAX_DAYS = 730
@@ -198,33 +197,23 @@ def sync_traffic(
     now = now or timezone.now()
     run = run or sync.new_run(SyncSource.TRAFFIC, connection.region)
     client = client or SpApiClient.for_connection(connection)
-    try:
-        with sync.sync_lock(f"{SyncSource.TRAFFIC}:{connection.region}"):
-            sync._start(run)
-            try:
-                planned = plan_days(connection, days, now)
-                known = {request.pk for request in planned}
-                earlier = (
-                    ReportRequest.objects.filter(
-                        region=connection.region, report_type=SALES_AND_TRAFFIC_REPORT
-                    )
-                    .exclude(status=ReportStatus.IMPORTED)
-                    .exclude(pk__in=known)
-                    .order_by("data_start")
-                )
-                work = list(earlier) + planned
-                run.detail = f"{len(work)} day report(s), {len(planned)} planned for {days} day(s)"
-                run.save(update_fields=["detail"])
-                failures = sync._work_reports(
-                    work, run, client, now, progress, poll_seconds, max_poll_seconds
-                )
-            except SpApiError as exc:
-                sync._finish(run, SyncStatus.FAILED, str(exc), client)
-            else:
-                if failures:
-                    sync._finish(run, SyncStatus.PARTIAL, "\n".join(failures), client)
-                else:
-                    sync._finish(run, SyncStatus.SUCCESS, client=client)
-    except sync.SyncBusy as exc:
-        sync._finish(run, SyncStatus.SKIPPED, str(exc))
-    return run
+
+    def work():
+        planned = plan_days(connection, days, now)
+        known = {request.pk for request in planned}
+        earlier = (
+            ReportRequest.objects.filter(
+                region=connection.region, report_type=SALES_AND_TRAFFIC_REPORT
+            )
+            .exclude(status=ReportStatus.IMPORTED)
+            .exclude(pk__in=known)
+            .order_by("data_start")
+        )
+        work_list = list(earlier) + planned
+        run.detail = f"{len(work_list)} day report(s), {len(planned)} planned for {days} day(s)"
+        run.save(update_fields=["detail"])
+        return sync._work_reports(
+            work_list, run, client, now, progress, poll_seconds, max_poll_seconds
+        )
+
+    return sync.run_sync(run, client, f"{SyncSource.TRAFFIC}:{connection.region}", work)

@@ -24,6 +24,13 @@ class Command(BaseCommand):
             default=548,
             help="Days of sales history to add (default 548, about 18 months; 7 to 1095).",
         )
+        parser.add_argument(
+            "--scale",
+            choices=["demo", "large"],
+            default="demo",
+            help="large: ~2,000 products on 5 marketplaces, 3 years, ~3 million order items "
+            "(for the benchmark; PostgreSQL advised, takes a long while).",
+        )
 
     def handle(self, *args, **options):
         if not 7 <= options["days"] <= 1095:

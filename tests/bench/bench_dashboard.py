@@ -1,0 +1,270 @@
+"""Benchmark: dashboard latency on the large dataset, on PostgreSQL.
+
+Target (sales dashboard): p95 under 100 ms for each of the four dashboard endpoints,
+for 30 and 365 days, under 8 concurrent clients; `/api/health` measured beside them;
+and the time a whole rebuild of the daily rollup takes.
+
+Steps:
+1. the database `sellerhub_bench_large` on BENCH_POSTGRES: reused when it already holds
+   the large dataset (seeding takes a long while), else created, migrated and seeded
+   with `seed_demo --scale large` (about 2,000 products, 5 marketplaces, 3 years, about
+   3 million order items); `--reseed` starts it afresh, `--drop` removes it at the end;
+2. `rebuild_rollup --yes` over all of it, timed (skip with `--no-rebuild`);
+3. gunicorn (3 workers, as the Docker image) serves the app on a free local port with
+   the Redis cache; 8 client threads each ask every endpoint in turn with a partner's
+   API token. Twice: with the dashboard cache off (every answer computed: the cold
+   figure, what a reader sees right after a sync) and on (the warm figure).
+
+Figures are printed with whether each target is met; nothing is asserted.
+
+    .venv/bin/python tests/bench/bench_dashboard.py [--requests N] [--reseed] [--drop]
+"""
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+NAME = "sellerhub_bench_large"
+TARGET_P95_MS = 100
+CLIENTS = 8
+WORKERS = 3
+REDIS_DB = "redis://127.0.0.1:6379/14"
+ENDPOINTS = ["summary", "timeseries", "top-products", "marketplaces"]
+
+
+def database_ready(server) -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(f"{server}/{NAME}") as conn:
+            rows = conn.execute(
+                "SELECT count(*) FROM catalog_product WHERE sku LIKE 'LGP-%%'"
+            ).fetchone()[0]
+            items = conn.execute("SELECT count(*) FROM orders_orderitem").fetchone()[0]
+            return rows >= 2000 and items > 1_000_000
+    except psycopg.Error:
+        return False
+
+
+def recreate(server):
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(NAME))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(NAME)))
+
+
+def manage(database_url, *args, env=None):
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url, **(env or {})},
+        check=True,
+    )
+    return time.perf_counter() - started
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(database_url, cache_seconds):
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_DB,
+        "DASHBOARD_CACHE_SECONDS": str(cache_seconds),
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECRET_KEY": "bench-" + "x" * 50,
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WORKERS),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    import requests
+
+    for _ in range(200):
+        try:
+            if requests.get(f"{base}/api/health", timeout=1).status_code in (200, 503):
+                return process, base
+        except requests.RequestException:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def token(base) -> str:
+    import requests
+
+    response = requests.post(
+        f"{base}/api/auth/token",
+        json={"email": "partner@example.com", "password": "seller-hub-partner"},
+        timeout=10,
+    )
+    response.raise_for_status()
+    return response.json()["token"]
+
+
+def hammer(base, key, requests_per_client):
+    """8 clients, each asking every URL in turn; latencies per URL in ms."""
+    import requests
+
+    urls = [("health", 0, f"{base}/api/health")]
+    for days in (30, 365):
+        urls += [
+            (name, days, f"{base}/api/dashboard/{name}?days={days}&marketplace=ALL")
+            for name in ENDPOINTS
+        ]
+    samples = {(name, days): [] for name, days, _ in urls}
+    errors = []
+    lock = threading.Lock()
+
+    def client(number):
+        session = requests.Session()
+        session.headers["Authorization"] = f"Token {key}"
+        for round_ in range(requests_per_client):
+            for n in range(len(urls)):
+                name, days, url = urls[(n + number + round_) % len(urls)]
+                started = time.perf_counter()
+                response = session.get(url, timeout=60)
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    if response.status_code != 200:
+                        errors.append(f"{url}: {response.status_code}")
+                    samples[(name, days)].append(elapsed)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return samples, errors
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def report(label, samples):
+    print(f"{label}")
+    print(f"  {'endpoint':<14}{'days':>5}{'n':>6}{'p50 ms':>9}{'p95 ms':>9}  target")
+    worst = 0.0
+    for (name, days), values in samples.items():
+        p50, p95 = statistics.median(values), percentile(values, 0.95)
+        ok = "-" if name == "health" else ("met" if p95 < TARGET_P95_MS else "NOT met")
+        if name != "health":
+            worst = max(worst, p95)
+        print(f"  {name:<14}{days or '':>5}{len(values):>6}{p50:>9.1f}{p95:>9.1f}  {ok}")
+    return worst
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=15, help="rounds per client (15)")
+    parser.add_argument("--reseed", action="store_true", help="seed the dataset afresh")
+    parser.add_argument("--no-rebuild", action="store_true", help="skip timing a rebuild")
+    parser.add_argument("--drop", action="store_true", help="drop the database at the end")
+    parser.add_argument(
+        "--server", default=os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+    )
+    args = parser.parse_args(argv)
+    server = args.server.rstrip("/")
+    database_url = f"{server}/{NAME}"
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_DB).ping()
+    except Exception as exc:  # any failure: no Redis to measure with
+        print(f"Redis at {REDIS_DB} is needed for the cache: {exc}")
+        return 1
+
+    if args.reseed or not database_ready(server):
+        print(f"seeding {NAME} (seed_demo --scale large; this takes a long while)")
+        recreate(server)
+        manage(database_url, "migrate", "--verbosity", "0")
+        seconds = manage(database_url, "seed_demo", "--scale", "large")
+        print(f"seeded in {seconds / 60:.1f} min")
+    else:
+        print(f"reusing {NAME} (--reseed to seed it afresh)")
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        items = conn.execute("SELECT count(*) FROM orders_orderitem").fetchone()[0]
+        orders = conn.execute("SELECT count(*) FROM orders_order").fetchone()[0]
+        listings = conn.execute("SELECT count(*) FROM catalog_listing").fetchone()[0]
+        rows = conn.execute("SELECT count(*) FROM orders_dailysales").fetchone()[0]
+        version = conn.execute("SHOW server_version").fetchone()[0]
+    print(
+        f"dataset    PostgreSQL {version}: {orders:,} orders, {items:,} order items, "
+        f"{listings:,} listings, {rows:,} rollup rows"
+    )
+    if not args.no_rebuild:
+        seconds = manage(database_url, "rebuild_rollup", "--yes", "--verbosity", "0")
+        print(f"rebuild    the whole rollup (rebuild_rollup --yes): {seconds:.0f} s")
+
+    worst = {}
+    for label, cache_seconds in (("cache off (cold)", 0), ("cache on (warm)", 3600)):
+        import redis
+
+        redis.Redis.from_url(REDIS_DB).flushdb()
+        process, base = serve(database_url, cache_seconds)
+        try:
+            key = token(base)
+            samples, errors = hammer(base, key, args.requests)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        worst[label] = report(f"latency, {CLIENTS} concurrent clients, {label}", samples)
+        if errors:
+            print(f"  {len(errors)} failed requests, e.g. {errors[0]}")
+    print("targets")
+    for label, value in worst.items():
+        verdict = "met" if value < TARGET_P95_MS else "NOT met"
+        target = f"p95 < {TARGET_P95_MS} ms on every dashboard endpoint"
+        print(f"  {target}, {label}: worst {value:.0f} ms -> {verdict}")
+    if args.drop:
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(NAME))
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
