@@ -7,4 +7,6 @@ class OrdersConfig(AppConfig):
 
     def ready(self):
         # Report types register how they are imported (sync.REPORT_KINDS).
-        from orders import traffic  # noqa: F401
+        from orders import signals, traffic  # noqa: F401
+
+        signals.connect()  # catalog changes rebuild the rollup they affect

@@ -46,6 +46,19 @@ def traffic_sync_all():
     return [f"{run.pk}:{run.status}" for run in runs]
 
 
+def rollup_rebuild(start: str, end: str, marketplace_pks=None):
+    """Rebuild the daily rollup of a range (after costs, fee rules, rates or mapping
+    changed; see orders/signals.py)."""
+    import datetime as dt
+
+    from orders import rollup
+
+    rows = rollup.rebuild_range(
+        dt.date.fromisoformat(start), dt.date.fromisoformat(end), marketplace_pks
+    )
+    return f"{rows} rollup rows {start}..{end}"
+
+
 def orders_sync_run(run_id: int):
     """A sync the owner started from the page or the API (the run row exists already)."""
     run = SyncRun.objects.get(pk=run_id)

@@ -130,3 +130,31 @@ def test_rebuild_rollup_command_is_a_dry_run_unless_yes(small_shop):
         call_command("rebuild_rollup", "--marketplace", "XX")
     with pytest.raises(CommandError, match="not a date"):
         call_command("rebuild_rollup", "--start", "yesterday")
+
+
+def test_catalog_changes_rebuild_the_rollup_they_affect(transactional_db, marketplaces):
+    from django.test import override_settings
+
+    from catalog.models import SkuCost
+
+    sales_fixture.build(marketplaces)
+    rollup.rebuild_range(dt.date(2026, 3, 1), dt.date(2026, 4, 30))
+    assert day_row("US", dt.date(2026, 3, 12), "LAN-2").missing_cogs
+    with override_settings(Q_CLUSTER={"sync": True, "orm": "default", "name": "t"}):
+        # The lantern gets a cost from March 12th: its rows are rebuilt after the commit.
+        SkuCost.objects.create(
+            product=Listing_product("LAN-2"), effective_from=dt.date(2026, 3, 12),
+            unit_cost=D("6.00"), currency="USD",
+        )  # fmt: skip
+        d = day_row("US", dt.date(2026, 3, 12), "LAN-2")
+        assert d.cogs == D("6.00") and not d.missing_cogs
+        # A rate for the UK's day changes its reporting amounts.
+        FxRate.objects.filter(currency="GBP", date=dt.date(2026, 3, 29)).update(rate=D("2"))
+        FxRate.objects.get(currency="GBP", date=dt.date(2026, 3, 29)).save()
+        assert day_row("UK", dt.date(2026, 3, 29), "KET-1-FBA").gross_sales_rc == D("69.98")
+
+
+def Listing_product(sku):
+    from catalog.models import Listing
+
+    return Listing.objects.get(seller_sku=sku).product
