@@ -29,7 +29,7 @@ from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 
 from catalog.filters import ALL, Period
 from catalog.models import InventoryLevel, Location, Marketplace
-from orders.models import DailySales
+from orders.models import DailySales, DailyTotals
 
 GENERATION_KEY = "dashboard:generation"
 CENT = Decimal("0.01")
@@ -136,6 +136,49 @@ def aggregates(local: bool) -> dict:
     }
 
 
+def total_aggregates(local: bool) -> dict:
+    """The same figures' inputs from DailyTotals (one row per day and marketplace)."""
+    sfx = "" if local else "_rc"
+    money = ["gross_sales", "promotions", "refund_amount", "referral_fees", "fba_fees",
+             "other_fees", "refund_fees", "cogs"]  # fmt: skip
+    counts = ["units", "orders", "refund_units", "sessions", "page_views", "rows",
+              "rows_missing_cogs", "rows_missing_fees", "rows_fees_estimated",
+              "rows_sales_estimated"]  # fmt: skip
+    if not local:
+        counts.append("rows_missing_fx")
+    return {
+        **{name: Coalesce(Sum(name), 0) for name in counts},
+        **{f"{name}_sum": Sum(f"{name}{sfx}") for name in money},
+        "revenue": Sum(
+            ExpressionWrapper(F(f"gross_sales{sfx}") - F(f"promotions{sfx}"), output_field=MONEY)
+        ),
+        "profit_known": Sum(f"profit_known{sfx}"),
+        "revenue_known": Sum(f"revenue_known{sfx}"),
+    }
+
+
+def _totals(period: Period):
+    rows = DailyTotals.objects.filter(date__range=(period.start, period.end))
+    if period.marketplace != ALL:
+        rows = rows.filter(marketplace__code=period.marketplace)
+    return rows
+
+
+def _skus_missing_cogs(period: Period, by_marketplace=False):
+    """Distinct SKUs sold without a cost in the period (a partial index finds them)."""
+    rows = _rows(period).filter(missing_cogs=True)
+    if by_marketplace:
+        return dict(
+            rows.values_list("marketplace__code").annotate(n=Count("seller_sku", distinct=True))
+        )
+    return rows.values("marketplace_id", "seller_sku").distinct().count()
+
+
+def _with_skus(sums: dict, period: Period) -> dict:
+    sums["skus_missing_cogs"] = _skus_missing_cogs(period)
+    return sums
+
+
 def _money(value):
     if value is None:
         return None
@@ -229,9 +272,13 @@ def _change(now, before):
 
 def summary(period: Period, local=False) -> dict:
     def compute():
-        current = figures(_rows(period).aggregate(**aggregates(local)))
+        current = figures(_with_skus(_totals(period).aggregate(**total_aggregates(local)), period))
         previous_period = period.previous()
-        previous = figures(_rows(previous_period).aggregate(**aggregates(local)))
+        previous = figures(
+            _with_skus(
+                _totals(previous_period).aggregate(**total_aggregates(local)), previous_period
+            )
+        )
         keys = ["revenue", "units", "orders", "average_order_value", "gross_profit", "margin"]
         change = {k: _change(current[k], previous[k]) for k in keys}
         change["refund_rate"] = _change(current["refunds"]["rate"], previous["refunds"]["rate"])
@@ -251,7 +298,7 @@ def summary(period: Period, local=False) -> dict:
 
 def timeseries(period: Period, interval="day", local=False) -> dict:
     def compute():
-        rows = _rows(period)
+        rows = _totals(period)
         if interval == "day":
             bucket = F("date")
         elif interval == "week":
@@ -260,7 +307,9 @@ def timeseries(period: Period, interval="day", local=False) -> dict:
             bucket = TruncMonth("date")
         grouped = {
             _as_date(row.pop("bucket")): row
-            for row in rows.annotate(bucket=bucket).values("bucket").annotate(**aggregates(local))
+            for row in rows.annotate(bucket=bucket)
+            .values("bucket")
+            .annotate(**total_aggregates(local))
         }
         points = []
         for start in _buckets(period, interval):
@@ -294,14 +343,16 @@ def _buckets(period: Period, interval):
 def marketplaces(period: Period) -> dict:
     def compute():
         grouped = (
-            _rows(period)
+            _totals(period)
             .values("marketplace__code", "marketplace__name", "marketplace__currency")
-            .annotate(**aggregates(False))
+            .annotate(**total_aggregates(False))
             .order_by("marketplace__code")
         )
+        missing_skus = _skus_missing_cogs(period, by_marketplace=True)
         items = []
         for row in grouped:
             code = row.pop("marketplace__code")
+            row["skus_missing_cogs"] = missing_skus.get(code, 0)
             name = row.pop("marketplace__name")
             currency = row.pop("marketplace__currency")
             items.append(

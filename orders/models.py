@@ -465,7 +465,71 @@ class DailySales(models.Model):
                 fields=["date", "marketplace", "seller_sku"], name="dailysales_one_per_sku_day"
             )
         ]
-        indexes = [models.Index(fields=["marketplace", "date"])]
+        indexes = [
+            models.Index(fields=["marketplace", "date"]),
+            # The few SKU-days without a cost, found without reading the others.
+            models.Index(
+                fields=["date", "seller_sku"],
+                condition=models.Q(missing_cogs=True),
+                name="dailysales_missing_cogs",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.date} {self.seller_sku}: {self.units} units"
+
+
+class DailyTotals(models.Model):
+    """DailySales summed per marketplace-local date and marketplace: what the summary,
+    timeseries and marketplace figures read (a year is a few hundred rows per
+    marketplace, not a row per SKU and day). Rebuilt with the DailySales rows it sums.
+
+    Money sums cover the known amounts; the `rows_*` counts say how many SKU-days had
+    an amount unknown, so a reader can tell a total from a partial one.
+    """
+
+    date = models.DateField()
+    marketplace = models.ForeignKey(
+        Marketplace, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    units = models.IntegerField(default=0)
+    orders = models.IntegerField(default=0)
+    refund_units = models.IntegerField(default=0)
+    sessions = models.IntegerField(default=0)
+    page_views = models.IntegerField(default=0)
+    gross_sales = models.DecimalField(**MONEY, default=0)
+    promotions = models.DecimalField(**MONEY, default=0)
+    refund_amount = models.DecimalField(**MONEY, default=0)
+    referral_fees = models.DecimalField(**MONEY, default=0)
+    fba_fees = models.DecimalField(**MONEY, default=0)
+    other_fees = models.DecimalField(**MONEY, default=0)
+    refund_fees = models.DecimalField(**MONEY, default=0)
+    cogs = models.DecimalField(**MONEY, default=0)
+    profit_known = models.DecimalField(**MONEY, default=0)
+    revenue_known = models.DecimalField(**MONEY, default=0)
+    gross_sales_rc = models.DecimalField(**MONEY, default=0)
+    promotions_rc = models.DecimalField(**MONEY, default=0)
+    refund_amount_rc = models.DecimalField(**MONEY, default=0)
+    referral_fees_rc = models.DecimalField(**MONEY, default=0)
+    fba_fees_rc = models.DecimalField(**MONEY, default=0)
+    other_fees_rc = models.DecimalField(**MONEY, default=0)
+    refund_fees_rc = models.DecimalField(**MONEY, default=0)
+    cogs_rc = models.DecimalField(**MONEY, default=0)
+    profit_known_rc = models.DecimalField(**MONEY, default=0)
+    revenue_known_rc = models.DecimalField(**MONEY, default=0)
+    rows = models.IntegerField(default=0)
+    rows_missing_cogs = models.IntegerField(default=0)
+    rows_missing_fees = models.IntegerField(default=0)
+    rows_missing_fx = models.IntegerField(default=0)
+    rows_fees_estimated = models.IntegerField(default=0)
+    rows_sales_estimated = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["-date", "marketplace"]
+        verbose_name_plural = "daily totals"
+        constraints = [
+            models.UniqueConstraint(fields=["date", "marketplace"], name="dailytotals_one_per_day")
+        ]
+
+    def __str__(self):
+        return f"{self.date} {self.marketplace_id}: {self.units} units"

@@ -311,6 +311,7 @@ def rebuild(keys) -> int:
         rows = [r for r in compute(start, end, [marketplace_pk]) if r.date in days]
         DailySales.objects.filter(marketplace_id=marketplace_pk, date__in=days).delete()
         DailySales.objects.bulk_create(rows, batch_size=2000)
+        _totals(start, end, [marketplace_pk], days)
         written += len(rows)
     if by_marketplace:
         dashboard.bump_generation()
@@ -330,12 +331,75 @@ def rebuild_range(start: dt.date, end: dt.date, marketplace_pks=None, progress=N
                 stale = stale.filter(marketplace_id__in=marketplace_pks)
             stale.delete()
             DailySales.objects.bulk_create(rows, batch_size=2000)
+            _totals(chunk_start, chunk_end, marketplace_pks)
             dashboard.bump_generation()
         written += len(rows)
         if progress:
             progress((chunk_end - chunk_start).days + 1)
         chunk_start = chunk_end + dt.timedelta(days=1)
     return written
+
+
+TOTAL_SUMS = [
+    "units", "orders", "refund_units", "sessions", "page_views",
+    "gross_sales", "promotions", "refund_amount", "referral_fees", "fba_fees", "other_fees",
+    "refund_fees", "cogs",
+    "gross_sales_rc", "promotions_rc", "refund_amount_rc", "referral_fees_rc", "fba_fees_rc",
+    "other_fees_rc", "refund_fees_rc", "cogs_rc",
+]  # fmt: skip
+TOTAL_FLAGS = {
+    "rows_missing_cogs": "missing_cogs",
+    "rows_missing_fees": "missing_fees",
+    "rows_missing_fx": "missing_fx",
+    "rows_fees_estimated": "fees_estimated",
+    "rows_sales_estimated": "sales_estimated",
+}
+
+
+PROFIT_PARTS = ["gross_sales", "promotions", "refund_amount", "referral_fees", "fba_fees",
+                "other_fees", "refund_fees", "cogs"]  # fmt: skip
+
+
+def _profit(suffix):
+    """Gross profit of a DailySales row in SQL: sales less everything taken off."""
+    first, *rest = (f"COALESCE({name}{suffix}, 0)" for name in PROFIT_PARTS)
+    return first + "".join(f" - {part}" for part in rest)
+
+
+def _totals(start, end, marketplace_pks=None, days=None):
+    """Rebuild DailyTotals of the range (and marketplaces) from DailySales."""
+    where = "date BETWEEN %s AND %s"
+    params = [start, end]
+    if marketplace_pks is not None:
+        where += f" AND marketplace_id IN ({', '.join(['%s'] * len(marketplace_pks))})"
+        params += list(marketplace_pks)
+    if days is not None:
+        where += f" AND date IN ({', '.join(['%s'] * len(days))})"
+        params += sorted(days)
+    complete = "NOT missing_cogs AND NOT missing_fees"
+    revenue = "COALESCE(gross_sales{s}, 0) - COALESCE(promotions{s}, 0)"
+    columns = [
+        *(f"COALESCE(SUM({name}), 0)" for name in TOTAL_SUMS),
+        f"COALESCE(SUM(CASE WHEN {complete} THEN {_profit('')} END), 0)",
+        f"COALESCE(SUM(CASE WHEN {complete} THEN {revenue.format(s='')} END), 0)",
+        f"COALESCE(SUM(CASE WHEN {complete} AND NOT missing_fx THEN {_profit('_rc')} END), 0)",
+        f"COALESCE(SUM(CASE WHEN {complete} AND NOT missing_fx "
+        f"THEN {revenue.format(s='_rc')} END), 0)",
+        "COUNT(*)",
+        *(f"SUM(CASE WHEN {flag} THEN 1 ELSE 0 END)" for flag in TOTAL_FLAGS.values()),
+    ]
+    names = [
+        *TOTAL_SUMS, "profit_known", "revenue_known", "profit_known_rc", "revenue_known_rc",
+        "rows", *TOTAL_FLAGS,
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM orders_dailytotals WHERE {where}", params)
+        cursor.execute(
+            f"""INSERT INTO orders_dailytotals (date, marketplace_id, {", ".join(names)})
+            SELECT date, marketplace_id, {", ".join(columns)}
+            FROM orders_dailysales WHERE {where} GROUP BY date, marketplace_id""",
+            params,
+        )
 
 
 def data_range():

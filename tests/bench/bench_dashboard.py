@@ -9,7 +9,8 @@ Steps:
    the large dataset (seeding takes a long while), else created, migrated and seeded
    with `seed_demo --scale large` (about 2,000 products, 5 marketplaces, 3 years, about
    3 million order items); `--reseed` starts it afresh, `--drop` removes it at the end;
-2. `rebuild_rollup --yes` over all of it, timed (skip with `--no-rebuild`);
+2. `rebuild_rollup --yes` over all of it, timed (skip with `--no-rebuild`; a reused
+   database is migrated first, and needs the rebuild when the rollup's tables changed);
 3. gunicorn (3 workers, as the Docker image) serves the app on a free local port with
    the Redis cache; 8 client threads each ask every endpoint in turn with a partner's
    API token. Twice: with the dashboard cache off (every answer computed: the cold
@@ -219,6 +220,7 @@ def main(argv=None) -> int:
         print(f"seeded in {seconds / 60:.1f} min")
     else:
         print(f"reusing {NAME} (--reseed to seed it afresh)")
+        manage(database_url, "migrate", "--verbosity", "0")
     import psycopg
 
     with psycopg.connect(database_url) as conn:

@@ -193,10 +193,11 @@ def test_hostile_parameters_answer_400(shop_rollup, partner_client, name, params
 @pytest.mark.parametrize(
     ("name", "figures_queries"),
     [
-        ("dashboard-summary", 2),  # this period and the previous one
+        # this period and the previous one, each with its count of SKUs without a cost
+        ("dashboard-summary", 4),
         ("dashboard-timeseries", 1),
         ("dashboard-top-products", 2),  # the SKUs, then their FBA stock
-        ("dashboard-marketplaces", 1),
+        ("dashboard-marketplaces", 2),  # the totals, the SKUs without a cost
     ],
 )
 def test_query_counts_are_pinned(shop_rollup, partner_client, django_assert_num_queries,
