@@ -35,7 +35,8 @@ def paused():
 def _schedule(marketplace_pks, start, end=None):
     if getattr(_pending, "paused", False):
         return
-    end = end or _today()
+    start = _as_date(start)
+    end = _as_date(end) if end else _today()
     ranges = getattr(_pending, "ranges", None)
     if ranges is None:
         ranges = _pending.ranges = {}
@@ -46,6 +47,13 @@ def _schedule(marketplace_pks, start, end=None):
     # the others find nothing. (A rolled-back change may leave a range behind: it is
     # rebuilt with the next one, which costs time, not correctness.)
     transaction.on_commit(_flush)
+
+
+def _as_date(value) -> dt.date:
+    """A model saved from a form or import may still hold its date as text."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
 def _flush():
