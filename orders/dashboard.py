@@ -28,7 +28,7 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, 
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 
 from catalog.filters import ALL, Period
-from catalog.models import InventoryLevel, Location, Marketplace
+from catalog.models import InventoryLevel, Listing, Location, Marketplace
 from orders.models import DailySales, DailyTotals
 
 GENERATION_KEY = "dashboard:generation"
@@ -102,7 +102,7 @@ def _profit_expression(local):
     )
 
 
-def aggregates(local: bool) -> dict:
+def aggregates(local: bool, per_sku: bool = False) -> dict:
     """The Sum/Count expressions every figure is built from."""
     revenue = ExpressionWrapper(
         Coalesce(_col("gross_sales", local), ZERO) - Coalesce(_col("promotions", local), ZERO),
@@ -371,18 +371,17 @@ def top_products(period: Period, sort="revenue", limit=10, local=False) -> dict:
     def compute():
         grouped = (
             _rows(period)
-            .values("marketplace__code", "seller_sku")
-            .annotate(
-                title=Max("product__title"),
-                listing=Max("listing_id"),
-                **aggregates(local),
-            )
+            .order_by()
+            .values("marketplace_id", "seller_sku")
+            .annotate(listing=Max("listing_id"), **aggregates(local, per_sku=True))
         )
+        codes = dict(Marketplace.objects.values_list("pk", "code"))
         items = []
         for row in grouped:
-            code, sku = row.pop("marketplace__code"), row.pop("seller_sku")
-            title, listing = row.pop("title"), row.pop("listing")
-            item = {"marketplace": code, "sku": sku, "title": title or "", "listing_id": listing}
+            code, sku = codes[row.pop("marketplace_id")], row.pop("seller_sku")
+            listing = row.pop("listing")
+            row["skus_missing_cogs"] = 1 if row.get("rows_missing_cogs") else 0
+            item = {"marketplace": code, "sku": sku, "title": "", "listing_id": listing}
             item.update(figures(row))
             items.append(item)
         _days_of_stock(items, period)
@@ -396,12 +395,17 @@ def top_products(period: Period, sort="revenue", limit=10, local=False) -> dict:
         unknown = [i for i in items if key(i) is None]
         ranked = sorted(known, key=lambda i: (key(i), i["sku"]), reverse=True)
         bottom = sorted(known, key=lambda i: (key(i), i["sku"]))
+        top, bottom = ranked[:limit], bottom[:limit]
+        shown = {i["listing_id"] for i in top + bottom if i["listing_id"]}
+        titles = dict(Listing.objects.filter(pk__in=shown).values_list("pk", "product__title"))
+        for item in top + bottom:
+            item["title"] = titles.get(item["listing_id"], "")
         return {
             "sort": sort,
             "limit": limit,
             "count": len(items),
-            "top": ranked[:limit],
-            "bottom": bottom[:limit],
+            "top": top,
+            "bottom": bottom,
             "unranked": [
                 {"marketplace": i["marketplace"], "sku": i["sku"], "missing": i["missing"]}
                 for i in unknown

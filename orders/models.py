@@ -469,7 +469,7 @@ class DailySales(models.Model):
             models.Index(fields=["marketplace", "date"]),
             # The few SKU-days without a cost, found without reading the others.
             models.Index(
-                fields=["date", "seller_sku"],
+                fields=["date", "marketplace", "seller_sku"],
                 condition=models.Q(missing_cogs=True),
                 name="dailysales_missing_cogs",
             ),

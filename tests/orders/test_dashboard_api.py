@@ -196,7 +196,8 @@ def test_hostile_parameters_answer_400(shop_rollup, partner_client, name, params
         # this period and the previous one, each with its count of SKUs without a cost
         ("dashboard-summary", 4),
         ("dashboard-timeseries", 1),
-        ("dashboard-top-products", 2),  # the SKUs, then their FBA stock
+        # the SKUs, marketplace codes, titles of the SKUs shown, their FBA stock
+        ("dashboard-top-products", 4),
         ("dashboard-marketplaces", 2),  # the totals, the SKUs without a cost
     ],
 )
