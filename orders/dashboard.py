@@ -19,6 +19,7 @@ finished sync shows at once and nothing else recomputes the same figures.
 """
 
 import datetime as dt
+import time
 from decimal import Decimal
 
 from django.conf import settings
@@ -32,6 +33,7 @@ from catalog.models import InventoryLevel, Listing, Location, Marketplace
 from orders.models import DailySales, DailyTotals
 
 GENERATION_KEY = "dashboard:generation"
+LOCK_SECONDS = 30  # the longest one request waits for another computing the same answer
 CENT = Decimal("0.01")
 MONEY = DecimalField(max_digits=18, decimal_places=4)
 ZERO = Value(Decimal(0), output_field=MONEY)
@@ -64,12 +66,28 @@ def cached(name, period: Period, extra, compute):
     key = f"dashboard:{generation()}:{name}:{period.marketplace}:{period.start}:{period.end}"
     key += f":{options}"
     seconds = settings.DASHBOARD_CACHE_SECONDS
-    found = cache.get(key) if seconds else None
-    if found is None:
-        found = compute()
-        if seconds:
+    if not seconds:
+        return compute()
+    found = cache.get(key)
+    if found is not None:
+        return found
+    # One request computes a missing answer; the others asking for it meanwhile wait for
+    # it instead of all computing the same figures at once (right after a sync).
+    lock = f"{key}:computing"
+    if cache.add(lock, 1, timeout=LOCK_SECONDS):
+        try:
+            found = compute()
             cache.set(key, found, seconds)
-    return found
+        finally:
+            cache.delete(lock)
+        return found
+    deadline = time.monotonic() + LOCK_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        found = cache.get(key)
+        if found is not None:
+            return found
+    return compute()  # the other request gave up: do it here
 
 
 # --- aggregation ------------------------------------------------------------------------------

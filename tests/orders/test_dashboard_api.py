@@ -188,8 +188,9 @@ def test_hostile_parameters_answer_400(shop_rollup, partner_client, name, params
 
 
 # Per request: session and user (2), the cache generation and the cached answer (2),
-# the figures themselves, and the database cache storing the answer (5 with the
-# DatabaseCache the tests use; one with Redis). The same for a month as for a year.
+# the figures themselves, and with the DatabaseCache the tests use: taking the
+# "computing" lock (5), storing the answer (5) and releasing the lock (1); with Redis
+# those are three round trips. The same for a month as for a year.
 @pytest.mark.parametrize(
     ("name", "figures_queries"),
     [
@@ -205,7 +206,7 @@ def test_query_counts_are_pinned(shop_rollup, partner_client, django_assert_num_
                                  name, figures_queries):  # fmt: skip
     partner_client.get(reverse(name), {"days": 7})  # the cache generation exists
     for period in (MARCH, {"days": 365}):  # a month and a year, both with sales
-        with django_assert_num_queries(2 + 2 + figures_queries + 5):
+        with django_assert_num_queries(2 + 2 + figures_queries + 5 + 5 + 1):
             response = partner_client.get(reverse(name), {**period, "marketplace": "ALL"})
         assert response.status_code == 200
     with django_assert_num_queries(2 + 2):  # answered from the cache
@@ -216,3 +217,32 @@ def test_anonymous_readers_are_refused(shop_rollup, client):
     for name in ("dashboard-summary", "dashboard-timeseries", "dashboard-top-products",
                  "dashboard-marketplaces"):  # fmt: skip
         assert client.get(reverse(name)).status_code in (401, 403)
+
+
+def test_one_request_computes_an_answer_the_others_wait_for(settings):
+    import threading
+
+    from orders import dashboard
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sf"}
+    }
+    from django.core.cache import cache
+
+    period = dashboard.Period("ALL", dt.date(2026, 3, 1), dt.date(2026, 3, 31), None)
+    key = f"dashboard:{dashboard.generation()}:summary:ALL:2026-03-01:2026-03-31:x"
+    cache.add(f"{key}:computing", 1)  # another request is computing it
+
+    def the_other_request_finishes():
+        cache.set(key, {"answer": "from the other request"})
+
+    timer = threading.Timer(0.2, the_other_request_finishes)
+    timer.start()
+    computed = []
+    found = dashboard.cached("summary", period, "x", lambda: computed.append(1) or {"answer": 2})
+    timer.join()
+    assert found == {"answer": "from the other request"} and computed == []
+    # Nobody computing: this request computes and stores it.
+    cache.clear()
+    assert dashboard.cached("summary", period, "x", lambda: {"answer": 3}) == {"answer": 3}
+    assert cache.get(key) == {"answer": 3} and cache.get(f"{key}:computing") is None
