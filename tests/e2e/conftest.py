@@ -1,7 +1,9 @@
+import io
 import os
 import shutil
 
 import pytest
+from django.core.management import call_command
 
 from tests.conftest import skip_or_fail
 
@@ -67,3 +69,18 @@ def session(browser, live_server):
     s = Session(browser, live_server.url)
     yield s
     s.context.close()
+
+
+@pytest.fixture
+def demo_at_sandbox(transactional_db, settings):
+    """The demo business with its Amazon connection pointed at a local sandbox."""
+    from orders import sandbox, spapi
+
+    server = sandbox.serve_in_thread("NA")
+    spapi._access_tokens.clear()
+    settings.SPAPI_ENDPOINT = server.url
+    settings.LWA_TOKEN_URL = server.url + "/auth/o2/token"
+    call_command("seed_demo", "--days", "45", stdout=io.StringIO())
+    yield server
+    server.shutdown()
+    server.server_close()

@@ -1,24 +1,8 @@
-import io
-
 import pytest
-from django.core.management import call_command
 
 from orders import sandbox as sb
-from orders import spapi
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def demo_at_sandbox(transactional_db, settings):
-    server = sb.serve_in_thread("NA")
-    spapi._access_tokens.clear()
-    settings.SPAPI_ENDPOINT = server.url
-    settings.LWA_TOKEN_URL = server.url + "/auth/o2/token"
-    call_command("seed_demo", "--days", "45", stdout=io.StringIO())
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def test_owner_tests_the_amazon_connection(demo_at_sandbox, session):
