@@ -34,7 +34,8 @@ from orders.models import NOT_COUNTED, DailySales
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
-CHUNK_DAYS = 31
+CHUNK_DAYS = 31  # rebuild_range: a month per transaction
+REBUILD_DAYS = 7  # rebuild: at most a week of days per computation
 
 
 class Rates:
@@ -307,12 +308,19 @@ def rebuild(keys) -> int:
         by_marketplace[marketplace_pk].add(day)
     written = 0
     for marketplace_pk, days in by_marketplace.items():
-        start, end = min(days), max(days)
-        rows = [r for r in compute(start, end, [marketplace_pk]) if r.date in days]
-        DailySales.objects.filter(marketplace_id=marketplace_pk, date__in=days).delete()
-        DailySales.objects.bulk_create(rows, batch_size=2000)
-        _totals(start, end, [marketplace_pk], days)
-        written += len(rows)
+        # A week at a time: a backfill window touches a month or more, and computing it at
+        # once would hold every item of it in memory.
+        ordered = sorted(days)
+        while ordered:
+            first = ordered[0]
+            group = [d for d in ordered if d < first + dt.timedelta(days=REBUILD_DAYS)]
+            ordered = ordered[len(group) :]
+            start, end = group[0], group[-1]
+            rows = [r for r in compute(start, end, [marketplace_pk]) if r.date in group]
+            DailySales.objects.filter(marketplace_id=marketplace_pk, date__in=group).delete()
+            DailySales.objects.bulk_create(rows, batch_size=2000)
+            _totals(start, end, [marketplace_pk], group)
+            written += len(rows)
     if by_marketplace:
         dashboard.bump_generation()
     return written
