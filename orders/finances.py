@@ -23,7 +23,7 @@ from django.utils import timezone
 from catalog.models import Listing, Marketplace, SkuSource
 from catalog.services import sku_observe
 from orders import rollup
-from orders.ingest import NON_AMAZON_CHANNELS, Marketplaces
+from orders.ingest import NON_AMAZON_CHANNELS, Marketplaces, utc_instant
 from orders.models import (
     FinanceKind,
     FinanceLine,
@@ -103,12 +103,9 @@ def _amount(money, where) -> tuple[Decimal, str]:
 
 def _posted(text, where) -> dt.datetime:
     try:
-        moment = dt.datetime.fromisoformat(str(text))
-    except ValueError:
-        raise FinanceDataError(f"{where}: PostedDate {text!r} is not an ISO 8601 time") from None
-    if moment.tzinfo is None:
-        raise FinanceDataError(f"{where}: PostedDate {text!r} has no time zone")
-    return moment.astimezone(dt.UTC)
+        return utc_instant(text)
+    except ValueError as exc:
+        raise FinanceDataError(f"{where}: PostedDate {text!r} {exc}") from None
 
 
 def finance_lines(events: dict, marketplaces: Marketplaces) -> tuple[list[dict], int]:
@@ -194,16 +191,20 @@ def write_lines(lines: list[dict], now=None, rebuild=True) -> tuple[int, int]:
         )
     )
     rows = []
+    unmapped = {}  # (marketplace pk, SKU) -> last posted: observed once per SKU, not per line
     for line in lines:
-        listing_id = listings.get((line["marketplace_id"], line["seller_sku"]))
+        key = (line["marketplace_id"], line["seller_sku"])
+        listing_id = listings.get(key)
         if listing_id is None:
-            sku_observe(
-                marketplace=Marketplace(pk=line["marketplace_id"]),
-                seller_sku=line["seller_sku"],
-                source=SkuSource.FINANCES,
-                when=line["posted_at"],
-            )
+            unmapped[key] = max(unmapped.get(key, line["posted_at"]), line["posted_at"])
         rows.append(FinanceLine(**line, listing_id=listing_id, synced_at=now))
+    for (marketplace_pk, sku), seen in sorted(unmapped.items()):
+        sku_observe(
+            marketplace=Marketplace(pk=marketplace_pk),
+            seller_sku=sku,
+            source=SkuSource.FINANCES,
+            when=seen,
+        )
     FinanceLine.objects.bulk_create(
         rows,
         update_conflicts=True,

@@ -454,14 +454,22 @@ def _money(value, what) -> Decimal | None:
         raise OrderDataError(f"{what} is not an amount: {value!r}") from None
 
 
-def _instant(text, what) -> dt.datetime:
+def utc_instant(text) -> dt.datetime:
+    """An ISO 8601 time with its zone, as UTC; ValueError says what is wrong with it."""
     try:
         moment = dt.datetime.fromisoformat(str(text))
     except ValueError:
-        raise OrderDataError(f"{what} is not an ISO 8601 time: {text!r}") from None
+        raise ValueError("is not an ISO 8601 time") from None
     if moment.tzinfo is None:
-        raise OrderDataError(f"{what} has no time zone: {text!r}")
+        raise ValueError("has no time zone")
     return moment.astimezone(dt.UTC)
+
+
+def _instant(text, what) -> dt.datetime:
+    try:
+        return utc_instant(text)
+    except ValueError as exc:
+        raise OrderDataError(f"{what} {exc}: {text!r}") from None
 
 
 def api_order_lines(order: dict, marketplaces: Marketplaces, source="api") -> list:

@@ -69,12 +69,14 @@ class Effective:
         self.by_key = defaultdict(list)
         for key, effective_from, value in sorted(rows, key=lambda r: (r[0], r[1])):
             self.by_key[key].append((effective_from, value))
+        # The dates apart, once, for the bisection every row of the rollup makes.
+        self.dates = {key: [e[0] for e in entries] for key, entries in self.by_key.items()}
 
     def on(self, key, day):
         entries = self.by_key.get(key)
         if not entries:
             return None
-        index = bisect.bisect_right([e[0] for e in entries], day) - 1
+        index = bisect.bisect_right(self.dates[key], day) - 1
         return entries[index][1] if index >= 0 else None
 
 
