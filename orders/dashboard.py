@@ -24,13 +24,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Max, Q, Sum, Value
+from django.db import connection, transaction
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
 
 from catalog.filters import ALL, Period
 from catalog.models import InventoryLevel, Listing, Location, Marketplace
-from orders.models import DailySales, DailyTotals
+from orders.models import DailySales, DailyTotals, MonthlySkuTotals
 
 GENERATION_KEY = "dashboard:generation"
 LOCK_SECONDS = 30  # the longest one request waits for another computing the same answer
@@ -385,48 +385,124 @@ def marketplaces(period: Period) -> dict:
     return _framed(period, False, cached("marketplaces", period, "", compute))
 
 
-def top_products(period: Period, sort="revenue", limit=10, local=False) -> dict:
-    def compute():
-        grouped = (
-            _rows(period)
-            .order_by()
-            .values("marketplace_id", "seller_sku")
-            .annotate(listing=Max("listing_id"), **aggregates(local, per_sku=True))
+def _sku_sums(period: Period, local: bool):
+    """The SQL (and params) of one row per marketplace and SKU of the period with the
+    sums `figures` reads: whole months from MonthlySkuTotals, the days at the period's
+    edges from DailySales."""
+    from orders.rollup import SKU_DAY_COLUMNS, month_end
+
+    first_full = period.start if period.start.day == 1 else month_end(period.start)
+    if first_full != period.start:
+        first_full += dt.timedelta(days=1)
+    last_full = month_end(period.end)
+    if last_full != period.end:
+        last_full = period.end.replace(day=1) - dt.timedelta(days=1)
+    only, params = "", []
+    if period.marketplace != ALL:
+        table = Marketplace._meta.db_table
+        only = f" AND marketplace_id = (SELECT id FROM {table} WHERE code = %s)"
+        params = [period.marketplace]
+    names = list(SKU_DAY_COLUMNS)
+    parts, part_params = [], []
+    if first_full < last_full:
+        parts.append(
+            f"SELECT marketplace_id, seller_sku, listing_id, {', '.join(names)} "
+            f"FROM {MonthlySkuTotals._meta.db_table} WHERE month BETWEEN %s AND %s{only}"
         )
+        part_params += [first_full, last_full.replace(day=1), *params]
+        edges = [(period.start, first_full - dt.timedelta(days=1)),
+                 (last_full + dt.timedelta(days=1), period.end)]  # fmt: skip
+    else:
+        edges = [(period.start, period.end)]
+    for start, end in edges:
+        if start <= end:
+            parts.append(
+                f"SELECT marketplace_id, seller_sku, listing_id, "
+                f"{', '.join(f'{expr} AS {name}' for name, expr in SKU_DAY_COLUMNS.items())} "
+                f"FROM {DailySales._meta.db_table} WHERE date BETWEEN %s AND %s{only}"
+            )
+            part_params += [start, end, *params]
+    sfx = "" if local else "_rc"
+    money = ["gross_sales", "promotions", "revenue", "refund_amount", "referral_fees",
+             "fba_fees", "other_fees", "refund_fees", "cogs", "profit_known",
+             "revenue_known"]  # fmt: skip
+    counts = ["units", "orders", "refund_units", "sessions", "page_views", "rows",
+              "rows_missing_cogs", "rows_missing_fees", "rows_fees_estimated",
+              "rows_sales_estimated", *([] if local else ["rows_missing_fx"])]  # fmt: skip
+    select = [
+        "marketplace_id", "seller_sku", "MAX(listing_id) AS listing_id",
+        *(f"SUM({name}{sfx}) AS {name}" for name in money),
+        *(f"SUM({name}) AS {name}" for name in counts),
+        "COUNT(*) OVER () AS sku_count",
+    ]  # fmt: skip
+    sql = (
+        f"SELECT {', '.join(select)} FROM ({' UNION ALL '.join(parts)}) part "
+        "GROUP BY marketplace_id, seller_sku"
+    )
+    return sql, part_params
+
+
+# How top_products ranks, in SQL over _sku_sums' rows: the key, and when a row has one.
+_RANK_KEYS = {
+    "revenue": ("COALESCE(revenue, 0)", "1 = 1"),
+    "units": ("units", "1 = 1"),
+    "profit": ("COALESCE(profit_known, 0)", "{complete}"),
+    "margin": ("COALESCE(profit_known, 0) * 1.0 / revenue", "{complete} AND revenue <> 0"),
+}
+
+
+def top_products(period: Period, sort="revenue", limit=10, local=False) -> dict:
+    """The top and bottom SKUs by `sort`, ranked in the database; SKUs whose key is
+    unknown (profit or margin with a cost, fee or rate missing) are listed apart."""
+
+    def compute():
+        sums, params = _sku_sums(period, local)
+        complete = "rows_missing_cogs = 0 AND rows_missing_fees = 0" + (
+            "" if local else " AND rows_missing_fx = 0"
+        )
+        key, ranked = (part.format(complete=complete) for part in _RANK_KEYS[sort])
         codes = dict(Marketplace.objects.values_list("pk", "code"))
-        items = []
-        for row in grouped:
+        order = "{key} {d}, seller_sku {d}, marketplace_id {d}"
+        query = f"""WITH sku AS ({sums}), ranked AS (SELECT * FROM sku WHERE {ranked})
+            SELECT * FROM (SELECT 'top' AS part, ranked.* FROM ranked
+                ORDER BY {order.format(key=key, d="DESC")} LIMIT %s) t
+            UNION ALL
+            SELECT * FROM (SELECT 'bottom', ranked.* FROM ranked
+                ORDER BY {order.format(key=key, d="ASC")} LIMIT %s) b
+            UNION ALL
+            SELECT 'unranked', sku.* FROM sku WHERE NOT ({ranked})
+"""
+        with connection.cursor() as cursor:
+            cursor.execute(query, [*params, limit, limit])
+            names = [c[0] for c in cursor.description]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        parts = {"top": [], "bottom": [], "unranked": []}
+        count = 0
+        for row in rows:
+            part = row.pop("part")
+            count = row.pop("sku_count")
             code, sku = codes[row.pop("marketplace_id")], row.pop("seller_sku")
-            listing = row.pop("listing")
+            listing = row.pop("listing_id")
             row["skus_missing_cogs"] = 1 if row.get("rows_missing_cogs") else 0
             item = {"marketplace": code, "sku": sku, "title": "", "listing_id": listing}
             item.update(figures(row))
-            items.append(item)
-        _days_of_stock(items, period)
-        key = {
-            "revenue": lambda i: i["revenue"],
-            "units": lambda i: i["units"],
-            "profit": lambda i: i["gross_profit"],
-            "margin": lambda i: i["margin"],
-        }[sort]
-        known = [i for i in items if key(i) is not None]
-        unknown = [i for i in items if key(i) is None]
-        ranked = sorted(known, key=lambda i: (key(i), i["sku"]), reverse=True)
-        bottom = sorted(known, key=lambda i: (key(i), i["sku"]))
-        top, bottom = ranked[:limit], bottom[:limit]
+            parts[part].append(item)
+        top, bottom = parts["top"], parts["bottom"]
+        _days_of_stock(top + bottom, period)
         shown = {i["listing_id"] for i in top + bottom if i["listing_id"]}
         titles = dict(Listing.objects.filter(pk__in=shown).values_list("pk", "product__title"))
         for item in top + bottom:
             item["title"] = titles.get(item["listing_id"], "")
+        unranked = sorted(parts["unranked"], key=lambda i: (i["marketplace"], i["sku"]))
         return {
             "sort": sort,
             "limit": limit,
-            "count": len(items),
+            "count": count,
             "top": top,
             "bottom": bottom,
             "unranked": [
                 {"marketplace": i["marketplace"], "sku": i["sku"], "missing": i["missing"]}
-                for i in unknown
+                for i in unranked
             ],
         }
 

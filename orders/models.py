@@ -533,3 +533,70 @@ class DailyTotals(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.marketplace_id}: {self.units} units"
+
+
+class MonthlySkuTotals(models.Model):
+    """DailySales summed per calendar month, marketplace and seller SKU: what the
+    per-SKU table of a long period reads (a year is twelve rows per SKU, not 365), with
+    the days at the period's edges taken from DailySales. Rebuilt with the DailySales
+    rows it sums.
+
+    Money sums are null when every day's amount was unknown, as a sum over DailySales
+    would be; `profit_known`/`revenue_known` sum the days whose profit is known (in the
+    marketplace currency; `_rc`: known and converted), and the `rows_*` counts say how
+    many SKU-days had an amount unknown.
+    """
+
+    month = models.DateField(help_text="The first day of the month.")
+    marketplace = models.ForeignKey(
+        Marketplace, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    seller_sku = models.CharField("seller SKU", max_length=64)
+    listing = models.ForeignKey(
+        Listing, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    units = models.IntegerField(default=0)
+    orders = models.IntegerField(default=0)
+    refund_units = models.IntegerField(default=0)
+    sessions = models.IntegerField(default=0)
+    page_views = models.IntegerField(default=0)
+    gross_sales = models.DecimalField(**MONEY, null=True, blank=True)
+    promotions = models.DecimalField(**MONEY, null=True, blank=True)
+    revenue = models.DecimalField(**MONEY, null=True, blank=True)
+    refund_amount = models.DecimalField(**MONEY, null=True, blank=True)
+    referral_fees = models.DecimalField(**MONEY, null=True, blank=True)
+    fba_fees = models.DecimalField(**MONEY, null=True, blank=True)
+    other_fees = models.DecimalField(**MONEY, null=True, blank=True)
+    refund_fees = models.DecimalField(**MONEY, null=True, blank=True)
+    cogs = models.DecimalField(**MONEY, null=True, blank=True)
+    profit_known = models.DecimalField(**MONEY, null=True, blank=True)
+    revenue_known = models.DecimalField(**MONEY, null=True, blank=True)
+    gross_sales_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    promotions_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    revenue_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    refund_amount_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    referral_fees_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    fba_fees_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    other_fees_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    refund_fees_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    cogs_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    profit_known_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    revenue_known_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    rows = models.IntegerField(default=0)
+    rows_missing_cogs = models.IntegerField(default=0)
+    rows_missing_fees = models.IntegerField(default=0)
+    rows_missing_fx = models.IntegerField(default=0)
+    rows_fees_estimated = models.IntegerField(default=0)
+    rows_sales_estimated = models.IntegerField(default=0)
+
+    class Meta:
+        ordering = ["-month", "marketplace", "seller_sku"]
+        verbose_name_plural = "monthly SKU totals"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "marketplace", "seller_sku"], name="monthlysku_one_per_month"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.marketplace_id} {self.seller_sku}: {self.units} units"

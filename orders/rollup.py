@@ -30,7 +30,7 @@ from django.db import connection, transaction
 
 from catalog.models import FeeRule, Fulfillment, FxRate, Listing, Marketplace, SkuCost
 from orders import dashboard
-from orders.models import NOT_COUNTED, DailySales
+from orders.models import NOT_COUNTED, DailySales, MonthlySkuTotals
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -350,13 +350,6 @@ def rebuild_range(start: dt.date, end: dt.date, marketplace_pks=None, progress=N
     return written
 
 
-TOTAL_SUMS = [
-    "units", "orders", "refund_units", "sessions", "page_views",
-    "gross_sales", "promotions", "refund_amount", "referral_fees", "fba_fees", "other_fees",
-    "refund_fees", "cogs",
-    "gross_sales_rc", "promotions_rc", "refund_amount_rc", "referral_fees_rc", "fba_fees_rc",
-    "other_fees_rc", "refund_fees_rc", "cogs_rc",
-]  # fmt: skip
 TOTAL_FLAGS = {
     "rows_missing_cogs": "missing_cogs",
     "rows_missing_fees": "missing_fees",
@@ -376,32 +369,39 @@ def _profit(suffix):
     return first + "".join(f" - {part}" for part in rest)
 
 
+_COMPLETE = "NOT missing_cogs AND NOT missing_fees"
+_COMPLETE_RC = f"{_COMPLETE} AND NOT missing_fx"
+_REVENUE = "COALESCE(gross_sales{s}, 0) - COALESCE(promotions{s}, 0)"
+# One DailySales row's share of a per-SKU sum, by MonthlySkuTotals column: every column
+# sums (a month's, or a period's edge days').
+SKU_DAY_COLUMNS = {
+    "units": "units",
+    "orders": "orders",
+    "refund_units": "refund_units",
+    "sessions": "sessions",
+    "page_views": "page_views",
+    **{f"{name}{s}": f"{name}{s}" for s in ("", "_rc") for name in PROFIT_PARTS},
+    "revenue": _REVENUE.format(s=""),
+    "revenue_rc": _REVENUE.format(s="_rc"),
+    "profit_known": f"CASE WHEN {_COMPLETE} THEN {_profit('')} END",
+    "revenue_known": f"CASE WHEN {_COMPLETE} THEN {_REVENUE.format(s='')} END",
+    "profit_known_rc": f"CASE WHEN {_COMPLETE_RC} THEN {_profit('_rc')} END",
+    "revenue_known_rc": f"CASE WHEN {_COMPLETE_RC} THEN {_REVENUE.format(s='_rc')} END",
+    "rows": "1",
+    **{name: f"CASE WHEN {flag} THEN 1 ELSE 0 END" for name, flag in TOTAL_FLAGS.items()},
+}
+
+
 def _totals(start, end, marketplace_pks=None, days=None):
     """Rebuild DailyTotals of the range (and marketplaces) from DailySales."""
-    where = "date BETWEEN %s AND %s"
-    params = [start, end]
-    if marketplace_pks is not None:
-        where += f" AND marketplace_id IN ({', '.join(['%s'] * len(marketplace_pks))})"
-        params += list(marketplace_pks)
+    only, only_params = _marketplace_filter("marketplace_id", marketplace_pks)
+    where = f"date BETWEEN %s AND %s{only}"
+    params = [start, end, *only_params]
     if days is not None:
         where += f" AND date IN ({', '.join(['%s'] * len(days))})"
         params += sorted(days)
-    complete = "NOT missing_cogs AND NOT missing_fees"
-    revenue = "COALESCE(gross_sales{s}, 0) - COALESCE(promotions{s}, 0)"
-    columns = [
-        *(f"COALESCE(SUM({name}), 0)" for name in TOTAL_SUMS),
-        f"COALESCE(SUM(CASE WHEN {complete} THEN {_profit('')} END), 0)",
-        f"COALESCE(SUM(CASE WHEN {complete} THEN {revenue.format(s='')} END), 0)",
-        f"COALESCE(SUM(CASE WHEN {complete} AND NOT missing_fx THEN {_profit('_rc')} END), 0)",
-        f"COALESCE(SUM(CASE WHEN {complete} AND NOT missing_fx "
-        f"THEN {revenue.format(s='_rc')} END), 0)",
-        "COUNT(*)",
-        *(f"SUM(CASE WHEN {flag} THEN 1 ELSE 0 END)" for flag in TOTAL_FLAGS.values()),
-    ]
-    names = [
-        *TOTAL_SUMS, "profit_known", "revenue_known", "profit_known_rc", "revenue_known_rc",
-        "rows", *TOTAL_FLAGS,
-    ]  # fmt: skip
+    names = [name for name in SKU_DAY_COLUMNS if name not in ("revenue", "revenue_rc")]
+    columns = [f"COALESCE(SUM({SKU_DAY_COLUMNS[name]}), 0)" for name in names]
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM orders_dailytotals WHERE {where}", params)
         cursor.execute(
@@ -410,6 +410,43 @@ def _totals(start, end, marketplace_pks=None, days=None):
             FROM orders_dailysales WHERE {where} GROUP BY date, marketplace_id""",
             params,
         )
+    months = {_month(day) for day in days} if days is not None else _months(start, end)
+    _monthly(sorted(months), marketplace_pks)
+
+
+def _month(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def month_end(month: dt.date) -> dt.date:
+    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
+
+
+def _months(start: dt.date, end: dt.date) -> list[dt.date]:
+    months, month = [], _month(start)
+    while month <= end:
+        months.append(month)
+        month = month_end(month) + dt.timedelta(days=1)
+    return months
+
+
+def _monthly(months, marketplace_pks=None):
+    """Rebuild MonthlySkuTotals of the given months (and marketplaces) from DailySales."""
+    table = MonthlySkuTotals._meta.db_table
+    names = ", ".join(SKU_DAY_COLUMNS)
+    sums = ", ".join(f"SUM({expr})" for expr in SKU_DAY_COLUMNS.values())
+    only, only_params = _marketplace_filter("marketplace_id", marketplace_pks)
+    with connection.cursor() as cursor:
+        for month in months:
+            cursor.execute(f"DELETE FROM {table} WHERE month = %s{only}", [month, *only_params])
+            cursor.execute(
+                f"""INSERT INTO {table} (month, marketplace_id, seller_sku, listing_id, {names})
+                SELECT %s, marketplace_id, seller_sku, MAX(listing_id), {sums}
+                FROM {DailySales._meta.db_table} WHERE date BETWEEN %s AND %s{only}
+                GROUP BY marketplace_id, seller_sku""",
+                [month, month, month_end(month), *only_params],
+            )
 
 
 def data_range():

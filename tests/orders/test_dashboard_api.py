@@ -246,3 +246,91 @@ def test_one_request_computes_an_answer_the_others_wait_for(settings):
     cache.clear()
     assert dashboard.cached("summary", period, "x", lambda: {"answer": 3}) == {"answer": 3}
     assert cache.get(key) == {"answer": 3} and cache.get(f"{key}:computing") is None
+
+
+def _summed_by_sku(period, local):
+    """The per-SKU sums `figures` reads, added up in Python from every DailySales row
+    of the period: what top_products must agree with, however it reads the rollup."""
+    from collections import defaultdict
+    from decimal import Decimal
+
+    from orders.models import DailySales
+
+    rows = DailySales.objects.filter(date__range=(period.start, period.end))
+    if period.marketplace != "ALL":
+        rows = rows.filter(marketplace__code=period.marketplace)
+    sfx = "" if local else "_rc"
+    parts = ["gross_sales", "promotions", "refund_amount", "referral_fees", "fba_fees",
+             "other_fees", "refund_fees", "cogs"]  # fmt: skip
+    sums = defaultdict(lambda: defaultdict(lambda: None))
+
+    def add(bucket, name, value):
+        if value is not None:
+            bucket[name] = (bucket[name] or 0) + value
+
+    for row in rows.select_related("marketplace"):
+        bucket = sums[(row.marketplace.code, row.seller_sku)]
+        for name in ("units", "orders", "refund_units", "sessions", "page_views"):
+            add(bucket, name, getattr(row, name))
+        amounts = {name: getattr(row, f"{name}{sfx}") for name in parts}
+        for name, value in amounts.items():
+            add(bucket, name, value)
+        revenue = (amounts["gross_sales"] or 0) - (amounts["promotions"] or 0)
+        add(bucket, "revenue", Decimal(revenue))
+        complete = not (row.missing_cogs or row.missing_fees or (row.missing_fx and not local))
+        if complete:
+            profit = revenue - sum((amounts[n] or 0) for n in parts[2:])
+            add(bucket, "profit_known", Decimal(profit))
+            add(bucket, "revenue_known", Decimal(revenue))
+        flags = ["missing_cogs", "missing_fees", "fees_estimated", "sales_estimated"]
+        for flag in flags + ([] if local else ["missing_fx"]):
+            add(bucket, f"rows_{flag}", int(getattr(row, flag)))
+    for bucket in sums.values():
+        bucket["skus_missing_cogs"] = 1 if bucket["rows_missing_cogs"] else 0
+    return sums
+
+
+PERIODS = [
+    ("2026-10-01", "2026-10-31", "ALL"),  # one whole month
+    ("2026-10-14", "2026-11-09", "ALL"),  # across a month's end, no whole month
+    ("2026-09-20", "2026-11-30", "ALL"),  # a whole month with edge days both sides
+    ("2026-10-01", "2026-11-15", "US"),  # a whole month and the next one's days
+    ("2026-10-09", "2026-10-31", "CA"),  # ends on a month's last day
+]
+
+
+def test_top_products_read_from_months_and_edge_days_equal_the_days_summed(db):
+    """Whole months come from MonthlySkuTotals and the edges from DailySales; every
+    SKU's figures must equal the sum of its days, in both currencies."""
+    import io
+
+    from django.core.management import call_command
+
+    from catalog.filters import Period
+
+    call_command("seed_demo", "--days", "60", stdout=io.StringIO())
+    for start, end, marketplace in PERIODS:
+        period = Period(marketplace, dt.date.fromisoformat(start), dt.date.fromisoformat(end), None)
+        for local in [False] + ([True] if marketplace != "ALL" else []):
+            check_top_products(period, local)
+
+
+def check_top_products(period, local):
+    from orders import dashboard
+
+    expected = {k: dashboard.figures(v) for k, v in _summed_by_sku(period, local).items()}
+    assert len(expected) > 5
+    body = dashboard.top_products(period, sort="revenue", limit=100, local=local)
+    assert body["count"] == len(expected)
+    got = {}
+    for item in body["top"]:
+        key = (item["marketplace"], item["sku"])
+        got[key] = {k: v for k, v in item.items() if k in expected[key]}
+    assert got == expected, period
+    revenues = [i["revenue"] for i in body["top"]]
+    assert revenues == sorted(revenues, reverse=True)
+    by_profit = dashboard.top_products(period, sort="profit", limit=100, local=local)
+    unranked = {(i["marketplace"], i["sku"]) for i in by_profit["unranked"]}
+    assert unranked == {k for k, v in expected.items() if v["gross_profit"] is None}
+    profits = [i["gross_profit"] for i in by_profit["bottom"]]
+    assert profits == sorted(profits)
