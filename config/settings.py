@@ -12,6 +12,7 @@ from pathlib import Path
 
 import environ
 import plotly
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -238,6 +239,24 @@ SPAPI_MAX_WAIT_SECONDS = env.float("SPAPI_MAX_WAIT_SECONDS", default=900)
 # before leaving it to the next run (which resumes polling the same report id).
 SPAPI_REPORT_POLL_SECONDS = env.float("SPAPI_REPORT_POLL_SECONDS", default=30)
 SPAPI_REPORT_MAX_WAIT_SECONDS = env.float("SPAPI_REPORT_MAX_WAIT_SECONDS", default=1800)
+
+# Amazon Ads API: base URL and token endpoint (empty = Amazon's regional hosts).
+ADS_API_ENDPOINT = env.str("ADS_API_ENDPOINT", default="")
+ADS_TOKEN_URL = env.str("ADS_TOKEN_URL", default="")
+# Longest a single Ads API call may spend waiting on retries before it fails.
+ADS_MAX_WAIT_SECONDS = env.float("ADS_MAX_WAIT_SECONDS", default=300)
+# Days before today whose reports are asked for every day: late attribution restates
+# them. Amazon keeps 95 days.
+ADS_LOOKBACK_DAYS = env.list("ADS_LOOKBACK_DAYS", cast=int, default=[1, 2, 3, 7, 14, 30])
+# Requests of one report (profile, type, day) before the sync gives up on it.
+ADS_MAX_REPORT_ATTEMPTS = env.int("ADS_MAX_REPORT_ATTEMPTS", default=3)
+# A report not completed this long after it was asked for is asked again.
+ADS_REPORT_STALE_HOURS = env.float("ADS_REPORT_STALE_HOURS", default=24)
+# Attribution window for ad sales in every figure: 7 days (what Seller Central shows
+# for Sponsored Products) or 14.
+ADS_ATTRIBUTION_DAYS = env.int("ADS_ATTRIBUTION_DAYS", default=7)
+if ADS_ATTRIBUTION_DAYS not in (7, 14):
+    raise ImproperlyConfigured("ADS_ATTRIBUTION_DAYS must be 7 or 14.")
 
 # --- Internationalisation ---------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -168,6 +168,9 @@ class SyncSource(models.TextChoices):
     FINANCES = "finances", "Finances (fees and refunds)"
     INVENTORY = "inventory", "FBA inventory"
     TRAFFIC = "traffic", "Sales and traffic (reports)"
+    ADS_REQUEST = "ads_request", "Ads reports (request)"
+    ADS_COLLECT = "ads_collect", "Ads reports (collect)"
+    ADS_ENTITIES = "ads_entities", "Ads campaigns and targeting"
 
 
 class SyncStatus(models.TextChoices):

@@ -1,4 +1,5 @@
-"""A local HTTP server that answers like Amazon's SP-API and Login with Amazon.
+"""A local HTTP server that answers like Amazon's SP-API, the Amazon Ads API
+(routes in ads.sandbox) and Login with Amazon.
 
 Shapes follow the official models in shared/amazon-api/sp-api (contract
 tests validate them). It holds no real data: a sandbox seller whose
@@ -44,6 +45,7 @@ import zoneinfo
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
+from ads import sandbox as ads_sandbox
 from catalog.demo import MARKETPLACES
 from orders import history
 from orders.spapi import OPERATIONS
@@ -69,6 +71,7 @@ class SandboxState:
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.reports: dict[str, dict] = {}
         self.events_cache: dict[tuple, list] = {}
+        self.ads_reports: dict[str, dict] = {}  # the Ads API's (ads.sandbox)
 
     def history(self) -> history.OrderHistory:
         with self.lock:
@@ -137,6 +140,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self):
         url = urlparse(self.path)
+        if ads_sandbox.handles(url.path):
+            return ads_sandbox.route(self, "POST")
         if url.path == "/auth/o2/token":
             return self._token(parse_qs(self._body().decode()))
         if url.path == "/_sandbox/faults":
@@ -157,6 +162,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         url = urlparse(self.path)
+        if ads_sandbox.handles(url.path):
+            return ads_sandbox.route(self, "GET")
         if url.path == "/_sandbox/requests":
             return self._send(200, {"requests": self.state.requests})
         if url.path == "/sellers/v1/marketplaceParticipations":

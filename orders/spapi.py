@@ -28,6 +28,7 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 
+from orders import lwa
 from orders.ratelimit import TokenBucket
 
 log = logging.getLogger(__name__)
@@ -100,9 +101,6 @@ class CallStats:
     notes: list = field(default_factory=list)
 
 
-_access_tokens: dict[tuple, tuple[str, float]] = {}
-
-
 class PersistentBucket(TokenBucket):
     """A TokenBucket whose state outlives the process (wall clock + cache)."""
 
@@ -165,34 +163,19 @@ class SpApiClient:
     # --- Login with Amazon -----------------------------------------------------
 
     def access_token(self) -> str:
-        key = (self.token_url, self._client_id, self._refresh_token)
-        cached = _access_tokens.get(key)
-        if cached and cached[1] > time.time():
-            return cached[0]
         try:
-            response = self.session.post(
+            return lwa.access_token(
+                self.session,
                 self.token_url,
-                data={
-                    "grant_type": "refresh_token",
-                    "refresh_token": self._refresh_token,
-                    "client_id": self._client_id,
-                    "client_secret": self._client_secret,
-                },
-                timeout=self.timeout,
+                self._client_id,
+                self._client_secret,
+                self._refresh_token,
+                self.timeout,
             )
-        except requests.RequestException as exc:
-            raise SpApiError("LWA token", message=_plain_exception(exc)) from None
-        body = _json(response)
-        if response.status_code != 200 or "access_token" not in body:
+        except lwa.LwaError as exc:
             raise SpApiError(
-                "LWA token",
-                status=response.status_code,
-                code=str(body.get("error", "")),
-                message=str(body.get("error_description", "") or "no access token returned"),
-            )
-        expires_in = float(body.get("expires_in", 3600))
-        _access_tokens[key] = (body["access_token"], time.time() + max(expires_in - 60, 0))
-        return body["access_token"]
+                "LWA token", status=exc.status, code=exc.code, message=exc.message
+            ) from None
 
     # --- Calls -------------------------------------------------------------------
 
@@ -230,7 +213,7 @@ class SpApiClient:
                     timeout=self.timeout,
                 )
             except (requests.Timeout, requests.ConnectionError) as exc:
-                status, failure, response = None, _plain_exception(exc), None
+                status, failure, response = None, lwa.plain_exception(exc), None
             else:
                 status, failure = response.status_code, ""
                 limit = response.headers.get("x-amzn-RateLimit-Limit")
@@ -312,12 +295,3 @@ def _error(operation, response, failure) -> SpApiError:
         message=str(first.get("message", "") or response.reason or ""),
         request_id=response.headers.get("x-amzn-RequestId", ""),
     )
-
-
-def _plain_exception(exc) -> str:
-    """The kind of network failure, without the URL's query (it may hold tokens)."""
-    if isinstance(exc, requests.Timeout):
-        return "timed out"
-    if isinstance(exc, requests.ConnectionError):
-        return "could not connect"
-    return type(exc).__name__

@@ -74,10 +74,10 @@ def session(browser, live_server):
 @pytest.fixture
 def demo_at_sandbox(transactional_db, settings):
     """The demo business with its Amazon connection pointed at a local sandbox."""
-    from orders import sandbox, spapi
+    from orders import lwa, sandbox
 
     server = sandbox.serve_in_thread("NA")
-    spapi._access_tokens.clear()
+    lwa.forget()
     settings.SPAPI_ENDPOINT = server.url
     settings.LWA_TOKEN_URL = server.url + "/auth/o2/token"
     call_command("seed_demo", "--days", "45", stdout=io.StringIO())

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
+from orders import lwa, spapi
 from orders import sandbox as sandbox_module
-from orders import spapi
 
 
 class FakeTime:
@@ -26,7 +26,7 @@ class FakeTime:
 @pytest.fixture
 def sandbox():
     server = sandbox_module.serve_in_thread("NA")
-    spapi._access_tokens.clear()
+    lwa.forget()
     yield server
     server.shutdown()
     server.server_close()
@@ -144,7 +144,7 @@ def shop(db, marketplaces):
         )
     history = OrderHistory(listings, seed=7, last_created=NOW - dt.timedelta(minutes=3))
     server = sandbox_module.serve_in_thread("NA", orders=history, clock=lambda: NOW)
-    spapi._access_tokens.clear()
+    lwa.forget()
     connection = SpApiConnection.objects.create(
         region="NA",
         lwa_client_id=sandbox_module.CLIENT_ID,

@@ -1,7 +1,7 @@
 import pytest
 import responses
 
-from orders import spapi
+from orders import lwa
 from orders.spapi import SpApiClient, SpApiError
 
 BASE = "https://sellingpartnerapi-na.example.test"
@@ -18,7 +18,7 @@ def page(orders, token=None):
 
 @pytest.fixture
 def client(db, fake_time):
-    spapi._access_tokens.clear()
+    lwa.forget()
     return SpApiClient(
         region="NA",
         client_id="id",
