@@ -1,7 +1,14 @@
 import pytest
 
 from orders import sandbox as sandbox_module
-from tests.orders.conftest import NOW, fake_time, make_client, sandbox, shop  # noqa: F401
+from tests.orders import conftest as orders_conftest
+
+NOW = orders_conftest.NOW
+# The orders tests' sandbox fixtures, shared.
+sandbox = orders_conftest.sandbox
+fake_time = orders_conftest.fake_time
+make_client = orders_conftest.make_client
+shop = orders_conftest.shop
 
 
 @pytest.fixture
