@@ -21,6 +21,7 @@ which the data health page and the alerts show.
 
 import datetime as dt
 import re
+import time
 import zoneinfo
 from decimal import Decimal, InvalidOperation
 
@@ -547,3 +548,167 @@ def refresh_entities(account, *, client=None, now=None) -> SyncRun:
         return []
 
     return run_sync(run, client, f"ads-entities:{account.region}", work, expected=(AdsApiError,))
+
+
+# --- on demand: sync now and backfill -------------------------------------------------------
+
+MAX_BACKFILL_DAYS = 95  # Amazon keeps Sponsored Products report data this long
+
+
+def sync_now(account, *, client=None, poll_seconds=15, max_wait=300, sleep=time.sleep):
+    """Request → poll → collect in one go (the manual sync): the lookback days are asked
+    for, then collected every `poll_seconds` until none is pending or `max_wait` has
+    passed; what is still pending is left to the scheduled collect."""
+    client = client or client_for(account)
+    runs = [request_reports(account, client=client)]
+    waited = 0.0
+    while True:
+        runs.append(collect_reports(account, client=client))
+        pending = AdsReport.objects.filter(
+            profile__account=account, status=ReportStatus.PENDING
+        ).exists()
+        if not pending or waited + poll_seconds > max_wait:
+            return runs
+        sleep(poll_seconds)
+        waited += poll_seconds
+
+
+def backfill(account, *, days=60, batch=5, client=None, now=None, poll_seconds=15,
+             batch_wait=180, pause_seconds=5, deadline_seconds=270, sleep=time.sleep,
+             clock=time.monotonic, progress=None) -> dict:  # fmt: skip
+    """Fetch the last `days` days (today excluded), `batch` days at a time, skipping days
+    already complete; every selected profile. Returns seed 001's summary and per-date
+    results (success, skipped, error, timeout)."""
+    if not 1 <= days <= MAX_BACKFILL_DAYS:
+        raise ValueError(f"days must be between 1 and {MAX_BACKFILL_DAYS} (Amazon's retention).")
+    if not 1 <= batch <= 31:
+        raise ValueError("batch must be between 1 and 31.")
+    now = now or timezone.now()
+    client = client or client_for(account)
+    started = clock()
+    results = []
+    run = new_run(SyncSource.ADS_BACKFILL, account.region, trigger="backfill")
+
+    def work():
+        profiles = list(account.profiles.filter(selected=True).select_related("marketplace"))
+        for profile in profiles:
+            today = profile_today(profile, now)
+            wanted = [today - dt.timedelta(days=n) for n in range(1, days + 1)]
+            complete = _complete_days(profile, wanted)
+            todo = []
+            for day in wanted:
+                if day in complete:
+                    results.append(_result(profile, day, "skipped"))
+                else:
+                    todo.append(day)
+            for start in range(0, len(todo), batch):
+                chunk = todo[start : start + batch]
+                if clock() - started > deadline_seconds:
+                    results.extend(_result(profile, d, "timeout", "deadline") for d in chunk)
+                    continue
+                results.extend(
+                    _backfill_batch(client, profile, chunk, now, poll_seconds, batch_wait, sleep)
+                )
+                if progress:
+                    progress(len(chunk))
+                if start + batch < len(todo):
+                    sleep(pause_seconds)
+        run.inserted = sum(r.get("rows", 0) for r in results)
+        run.detail = f"backfill of {days} days: " + ", ".join(
+            f"{n} {status}" for status, n in _counts(results).items()
+        )
+        return [f"{r['date']}: {r['status']} {r.get('error', '')}".strip() for r in results
+                if r["status"] in ("error", "timeout")]  # fmt: skip
+
+    run_sync(run, client, f"ads-collect:{account.region}", work, expected=(AdsApiError,))
+    counts = _counts(results)
+    return {
+        "success": run.status in ("success", "partial"),
+        "run_id": run.pk,
+        "error": run.error if run.status == "failed" else "",
+        "summary": {
+            "total": len(results),
+            "fetched": counts.get("success", 0),
+            "rows": run.inserted,
+            "skipped": counts.get("skipped", 0),
+            "errors": counts.get("error", 0),
+            "timeouts": counts.get("timeout", 0),
+        },
+        "results": sorted(results, key=lambda r: (r["date"], r["profile_id"])),
+    }
+
+
+def _counts(results) -> dict:
+    counts = {}
+    for result in results:
+        counts[result["status"]] = counts.get(result["status"], 0) + 1
+    return counts
+
+
+def _result(profile, day, status, error="", rows=None) -> dict:
+    result = {"date": day.isoformat(), "profile_id": profile.profile_id, "status": status}
+    if error:
+        result["error"] = error
+    if rows is not None:
+        result["rows"] = rows
+    return result
+
+
+def _complete_days(profile, days) -> set:
+    """Days whose every report type was stored."""
+    done = {}
+    for report_type, day in AdsReport.objects.filter(
+        profile=profile, date__in=days, status=ReportStatus.COMPLETED
+    ).values_list("report_type", "date"):
+        done.setdefault(day, set()).add(report_type)
+    return {day for day, types in done.items() if types >= set(ReportType.values)}
+
+
+def _backfill_batch(client, profile, days, now, poll_seconds, batch_wait, sleep) -> list:
+    reports, results = {}, []
+    for day in days:
+        try:
+            reports[day] = [request_report(client, profile, t, day, now=now) for t in ReportType]
+        except AdsApiError as exc:
+            results.append(_result(profile, day, "error", str(exc)))
+    waited = 0.0
+    open_days = dict(reports)
+    while open_days:
+        for day, day_reports in list(open_days.items()):
+            outcome = _poll_day(client, day_reports, now)
+            if outcome is None:
+                continue
+            status, error, rows = outcome
+            results.append(_result(profile, day, status, error, rows))
+            del open_days[day]
+        if not open_days:
+            break
+        if waited + poll_seconds > batch_wait:
+            results.extend(_result(profile, d, "timeout", "still processing") for d in open_days)
+            break
+        sleep(poll_seconds)
+        waited += poll_seconds
+    return results
+
+
+def _poll_day(client, day_reports, now):
+    """(status, error, rows) once every report of the day is done, else None."""
+    rows = 0
+    for report in day_reports:
+        if report.status == ReportStatus.COMPLETED:
+            rows += report.rows or 0
+            continue
+        answer = client.report(report.profile.profile_id, report.report_id)
+        state = answer.get("status")
+        report.amazon_status = str(state or "")
+        if state == "FAILED":
+            _fail(report, now, str(answer.get("failureReason") or "Amazon: FAILED"))
+            return "error", report.error, None
+        if state != "COMPLETED":
+            return None
+        try:
+            rows += store_report(client, report, answer.get("url") or "", now)
+        except (BadReport, AdsApiError) as exc:
+            _fail(report, now, str(exc))
+            return "error", report.error, None
+    return "success", "", rows

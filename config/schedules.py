@@ -36,4 +36,10 @@ SCHEDULES = [
     Job("inventory-sync", "orders.tasks.inventory_sync_all", Schedule.HOURLY),
     # Sessions, page views and buy box per child ASIN (GET_SALES_AND_TRAFFIC_REPORT).
     Job("traffic-sync", "orders.tasks.traffic_sync_all", Schedule.DAILY),
+    # Amazon Ads, in two phases: the lookback days' Sponsored Products reports asked
+    # for daily, collected (stored, retried or given up) every 30 minutes.
+    Job("ads-request", "ads.tasks.ads_request_all", Schedule.DAILY),
+    Job("ads-collect", "ads.tasks.ads_collect_all", Schedule.MINUTES, minutes=30),
+    # Campaigns, ad groups, product ads, keywords and targets (names, states, bids).
+    Job("ads-entities", "ads.tasks.ads_entities_all", Schedule.DAILY),
 ]

@@ -170,6 +170,7 @@ class SyncSource(models.TextChoices):
     TRAFFIC = "traffic", "Sales and traffic (reports)"
     ADS_REQUEST = "ads_request", "Ads reports (request)"
     ADS_COLLECT = "ads_collect", "Ads reports (collect)"
+    ADS_BACKFILL = "ads_backfill", "Ads reports backfill"
     ADS_ENTITIES = "ads_entities", "Ads campaigns and targeting"
 
 

@@ -179,3 +179,54 @@ def test_entities_are_refreshed(ads_shop, ads_account, ads_client):
         AdGroup.objects.count() + ProductAd.objects.count() + Keyword.objects.count()
         + ProductTarget.objects.count()
     )  # fmt: skip
+
+
+def test_backfill_fetches_in_batches_and_skips_complete_days(
+    ads_shop, ads_account, ads_client, fake_time
+):
+    client = ads_client()
+    result = sync.backfill(
+        ads_account, days=5, batch=2, client=client, now=NOW, poll_seconds=15,
+        sleep=fake_time.sleep, clock=fake_time.clock,
+    )  # fmt: skip
+    assert result["success"], result
+    assert [r["status"] for r in result["results"]] == ["success"] * 5
+    assert result["summary"]["fetched"] == 5 and result["summary"]["rows"] > 0
+    assert 5 in fake_time.slept  # the pause between batches
+    days = set(AdvertisedProductDaily.objects.values_list("date", flat=True))
+    assert days == {dt.date(2026, 11, 20) - dt.timedelta(days=n) for n in range(1, 6)}
+    again = sync.backfill(
+        ads_account, days=6, batch=5, client=client, now=NOW,
+        sleep=fake_time.sleep, clock=fake_time.clock,
+    )  # fmt: skip
+    assert again["summary"] == {
+        "total": 6, "fetched": 1, "rows": again["summary"]["rows"], "skipped": 5, "errors": 0,
+        "timeouts": 0,
+    }  # fmt: skip
+
+
+def test_backfill_reports_errors_and_timeouts_per_date(
+    ads_shop, ads_account, ads_client, fake_time
+):
+    client = ads_client()
+    set_faults(ads_shop.server, createAsyncReport=["ok", "failed"])
+    result = sync.backfill(
+        ads_account, days=1, batch=1, client=client, now=NOW,
+        sleep=fake_time.sleep, clock=fake_time.clock,
+    )  # fmt: skip
+    assert [r["status"] for r in result["results"]] == ["error"]
+    assert "Report generation failed" in result["results"][0]["error"]
+    ticks = iter(range(0, 10_000, 1000))
+    late = sync.backfill(
+        ads_account, days=3, batch=1, client=client, now=NOW, deadline_seconds=1500,
+        sleep=fake_time.sleep, clock=lambda: next(ticks),
+    )  # fmt: skip
+    statuses = [r["status"] for r in late["results"]]
+    assert statuses.count("timeout") >= 1 and late["summary"]["timeouts"] >= 1
+
+
+def test_backfill_refuses_days_beyond_amazons_retention(ads_shop, ads_account, ads_client):
+    import pytest
+
+    with pytest.raises(ValueError, match="95"):
+        sync.backfill(ads_account, days=96, client=ads_client())

@@ -1,0 +1,117 @@
+"""Ads services: the account, its profiles, and starting syncs.
+
+The syncs themselves are in ads/sync.py; the figures in ads/figures.py."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.services import audit_log_record, model_snapshot
+from ads import sync
+from ads.adsapi import AdsApiError
+from ads.models import AdsAccount, AdsProfile
+
+SECRET_FIELDS = ("client_secret", "refresh_token")
+
+
+def _snapshot(account: AdsAccount) -> dict:
+    snap = model_snapshot(account)
+    for key in ("last_test_at", "last_test_ok", "last_test_message", "updated_at"):
+        snap.pop(key, None)
+    return snap
+
+
+def ads_account_save(*, actor, region: str, data: dict, request=None) -> AdsAccount:
+    """Create or update a region's Ads account (audited, secrets masked). A blank secret
+    keeps the stored one, so a form never has to show it back."""
+    with transaction.atomic():
+        account = AdsAccount.objects.select_for_update().filter(
+            region=region
+        ).first() or AdsAccount(region=region)
+        before = _snapshot(account) if account.pk else None
+        for key in ("client_id", "active"):
+            if key in data:
+                setattr(account, key, data[key])
+        for key in SECRET_FIELDS:
+            if data.get(key):
+                setattr(account, key, data[key])
+        account.save()
+        audit_log_record(
+            actor=actor,
+            action="ads.account.update" if before else "ads.account.create",
+            obj=account,
+            before=before,
+            after=_snapshot(account),
+            request=request,
+        )
+    return account
+
+
+def ads_account_test(*, actor, account: AdsAccount, request=None) -> dict:
+    """Exchange the refresh token and list the profiles (stored, selection kept).
+
+    Returns {"ok", "profiles", "error"}; the error is what Amazon said, without any
+    credential."""
+    client = sync.client_for(account, max_wait=30)
+    try:
+        profiles = sync.refresh_profiles(account, client=client)
+    except AdsApiError as exc:
+        result = {"ok": False, "profiles": [], "error": str(exc)}
+    else:
+        result = {"ok": True, "profiles": [profile_dict(p) for p in profiles], "error": ""}
+    message = result["error"] or "Profiles: " + (
+        ", ".join(f"{p['country_code']} {p['profile_id']}" for p in result["profiles"]) or "none"
+    )
+    AdsAccount.objects.filter(pk=account.pk).update(
+        last_test_at=timezone.now(), last_test_ok=result["ok"], last_test_message=message[:2000]
+    )
+    audit_log_record(
+        actor=actor,
+        action="ads.account.test",
+        obj=account,
+        after={"ok": result["ok"], "message": message[:500]},
+        request=request,
+    )
+    return result
+
+
+def profile_dict(profile: AdsProfile) -> dict:
+    return {
+        "profile_id": profile.profile_id,
+        "region": profile.account.region,
+        "country_code": profile.country_code,
+        "marketplace": profile.marketplace.code if profile.marketplace else None,
+        "currency": profile.currency,
+        "time_zone": profile.time_zone,
+        "account_name": profile.account_name,
+        "account_type": profile.account_type,
+        "selected": profile.selected,
+    }
+
+
+def ads_profiles_select(*, actor, profile_ids: list[int], request=None) -> list[AdsProfile]:
+    """Sync exactly these profiles (at most one per marketplace); audited."""
+    with transaction.atomic():
+        profiles = list(AdsProfile.objects.select_for_update().select_related("account"))
+        known = {p.profile_id for p in profiles}
+        unknown = sorted(set(profile_ids) - known)
+        if unknown:
+            raise ValueError(f"Unknown profile ids: {', '.join(map(str, unknown))}.")
+        chosen = [p for p in profiles if p.profile_id in set(profile_ids)]
+        markets = [p.marketplace_id or p.country_code for p in chosen]
+        if len(markets) != len(set(markets)):
+            raise ValueError("Choose at most one profile per marketplace.")
+        before = sorted(p.profile_id for p in profiles if p.selected)
+        for profile in profiles:
+            selected = profile.profile_id in set(profile_ids)
+            if profile.selected != selected:
+                profile.selected = selected
+                profile.save(update_fields=["selected"])
+        audit_log_record(
+            actor=actor,
+            action="ads.profiles.select",
+            obj=None,
+            before={"selected": before},
+            after={"selected": sorted(profile_ids)},
+            request=request,
+        )
+    return profiles
