@@ -157,8 +157,8 @@ def aggregates(local: bool, per_sku: bool = False) -> dict:
 def total_aggregates(local: bool) -> dict:
     """The same figures' inputs from DailyTotals (one row per day and marketplace)."""
     sfx = "" if local else "_rc"
-    money = ["gross_sales", "promotions", "refund_amount", "referral_fees", "fba_fees",
-             "other_fees", "refund_fees", "cogs"]  # fmt: skip
+    amounts = ["gross_sales", "promotions", "refund_amount", "referral_fees", "fba_fees",
+               "other_fees", "refund_fees", "cogs"]  # fmt: skip
     counts = ["units", "orders", "refund_units", "sessions", "page_views", "rows",
               "rows_missing_cogs", "rows_missing_fees", "rows_fees_estimated",
               "rows_sales_estimated"]  # fmt: skip
@@ -166,7 +166,7 @@ def total_aggregates(local: bool) -> dict:
         counts.append("rows_missing_fx")
     return {
         **{name: Coalesce(Sum(name), 0) for name in counts},
-        **{f"{name}_sum": Sum(f"{name}{sfx}") for name in money},
+        **{f"{name}_sum": Sum(f"{name}{sfx}") for name in amounts},
         "revenue": Sum(
             ExpressionWrapper(F(f"gross_sales{sfx}") - F(f"promotions{sfx}"), output_field=MONEY)
         ),
@@ -197,13 +197,13 @@ def _with_skus(sums: dict, period: Period) -> dict:
     return sums
 
 
-def _money(value):
+def money(value):
     if value is None:
         return None
     return float(Decimal(value).quantize(CENT))
 
 
-def _ratio(part, whole, digits=4):
+def ratio(part, whole, digits=4):
     if part is None or not whole:
         return None
     return round(float(part) / float(whole), digits)
@@ -227,38 +227,38 @@ def figures(sums: dict) -> dict:
         profit = Decimal(0)
     units, orders = int(sums.get("units") or 0), int(sums.get("orders") or 0)
     return {
-        "revenue": _money(revenue),
-        "gross_sales": _money(d.get("gross_sales") or 0),
-        "promotions": _money(d.get("promotions") or 0),
+        "revenue": money(revenue),
+        "gross_sales": money(d.get("gross_sales") or 0),
+        "promotions": money(d.get("promotions") or 0),
         "units": units,
         "orders": orders,
-        "average_order_value": _money(revenue / orders) if orders else None,
+        "average_order_value": money(revenue / orders) if orders else None,
         "refunds": {
             "units": int(sums.get("refund_units") or 0),
-            "amount": _money(d.get("refund_amount") or 0),
-            "rate": _ratio(sums.get("refund_units") or 0, units),
+            "amount": money(d.get("refund_amount") or 0),
+            "rate": ratio(sums.get("refund_units") or 0, units),
         },
         "fees": {
-            "referral": _money(d.get("referral_fees")),
-            "fba": _money(d.get("fba_fees")),
-            "other": _money(d.get("other_fees")),
-            "refunds": _money(d.get("refund_fees") or 0),
-            "total": _money(fees_total),
-            "known_total": _money(sum((p or Decimal(0)) for p in fees_parts)),
+            "referral": money(d.get("referral_fees")),
+            "fba": money(d.get("fba_fees")),
+            "other": money(d.get("other_fees")),
+            "refunds": money(d.get("refund_fees") or 0),
+            "total": money(fees_total),
+            "known_total": money(sum((p or Decimal(0)) for p in fees_parts)),
             "estimated": bool(sums.get("rows_fees_estimated")),
             "missing": missing_fees,
         },
-        "cogs": None if missing_cogs else _money(d.get("cogs") or 0),
-        "cogs_known": _money(d.get("cogs") or 0),
-        "gross_profit": _money(profit),
-        "margin": _ratio(profit, revenue) if profit is not None else None,
-        "gross_profit_known": _money(d.get("profit_known") or 0),
-        "profit_coverage": _ratio(d.get("revenue_known") or 0, revenue)
+        "cogs": None if missing_cogs else money(d.get("cogs") or 0),
+        "cogs_known": money(d.get("cogs") or 0),
+        "gross_profit": money(profit),
+        "margin": ratio(profit, revenue) if profit is not None else None,
+        "gross_profit_known": money(d.get("profit_known") or 0),
+        "profit_coverage": ratio(d.get("revenue_known") or 0, revenue)
         if revenue
         else (1.0 if complete else None),
         "sessions": int(sums.get("sessions") or 0),
         "page_views": int(sums.get("page_views") or 0),
-        "conversion": _ratio(units, sums.get("sessions") or 0),
+        "conversion": ratio(units, sums.get("sessions") or 0),
         "missing": {
             "cogs_skus": int(sums.get("skus_missing_cogs") or 0),
             "cogs": missing_cogs,
@@ -282,7 +282,7 @@ def currency_of(period: Period, local: bool) -> str:
     return settings.REPORTING_CURRENCY
 
 
-def _change(now, before):
+def change_of(now, before):
     if now is None or before is None or before == 0:
         return None
     return round((now - before) / abs(before), 4)
@@ -298,9 +298,9 @@ def summary(period: Period, local=False) -> dict:
             )
         )
         keys = ["revenue", "units", "orders", "average_order_value", "gross_profit", "margin"]
-        change = {k: _change(current[k], previous[k]) for k in keys}
-        change["refund_rate"] = _change(current["refunds"]["rate"], previous["refunds"]["rate"])
-        change["fees"] = _change(current["fees"]["total"], previous["fees"]["total"])
+        change = {k: change_of(current[k], previous[k]) for k in keys}
+        change["refund_rate"] = change_of(current["refunds"]["rate"], previous["refunds"]["rate"])
+        change["fees"] = change_of(current["fees"]["total"], previous["fees"]["total"])
         return {
             "current": current,
             "previous": {
@@ -311,7 +311,7 @@ def summary(period: Period, local=False) -> dict:
             "change": change,
         }
 
-    return _framed(period, local, cached("summary", period, local, compute))
+    return framed(period, local, cached("summary", period, local, compute))
 
 
 def timeseries(period: Period, interval="day", local=False) -> dict:
@@ -330,19 +330,19 @@ def timeseries(period: Period, interval="day", local=False) -> dict:
             .annotate(**total_aggregates(local))
         }
         points = []
-        for start in _buckets(period, interval):
+        for start in buckets(period, interval):
             sums = grouped.get(start) or {}
             points.append({"date": start.isoformat(), **figures(sums)})
         return {"interval": interval, "points": points}
 
-    return _framed(period, local, cached("timeseries", period, (interval, local), compute))
+    return framed(period, local, cached("timeseries", period, (interval, local), compute))
 
 
 def _as_date(value):
     return value.date() if isinstance(value, dt.datetime) else value
 
 
-def _buckets(period: Period, interval):
+def buckets(period: Period, interval):
     day = period.start
     if interval == "week":
         day = day - dt.timedelta(days=day.weekday())
@@ -378,14 +378,14 @@ def marketplaces(period: Period) -> dict:
             )
         total = sum((i["revenue"] or 0) for i in items)
         for item in items:
-            item["revenue_share"] = _ratio(item["revenue"], total)
+            item["revenue_share"] = ratio(item["revenue"], total)
         items.sort(key=lambda i: -(i["revenue"] or 0))
         return {"items": items}
 
-    return _framed(period, False, cached("marketplaces", period, "", compute))
+    return framed(period, False, cached("marketplaces", period, "", compute))
 
 
-def _sku_sums(period: Period, local: bool):
+def sku_sums(period: Period, local: bool):
     """The SQL (and params) of one row per marketplace and SKU of the period with the
     sums `figures` reads: whole months from MonthlySkuTotals, the days at the period's
     edges from DailySales."""
@@ -423,7 +423,7 @@ def _sku_sums(period: Period, local: bool):
             )
             part_params += [start, end, *params]
     sfx = "" if local else "_rc"
-    money = ["gross_sales", "promotions", "revenue", "refund_amount", "referral_fees",
+    amounts = ["gross_sales", "promotions", "revenue", "refund_amount", "referral_fees",
              "fba_fees", "other_fees", "refund_fees", "cogs", "profit_known",
              "revenue_known"]  # fmt: skip
     counts = ["units", "orders", "refund_units", "sessions", "page_views", "rows",
@@ -431,7 +431,7 @@ def _sku_sums(period: Period, local: bool):
               "rows_sales_estimated", *([] if local else ["rows_missing_fx"])]  # fmt: skip
     select = [
         "marketplace_id", "seller_sku", "MAX(listing_id) AS listing_id",
-        *(f"SUM({name}{sfx}) AS {name}" for name in money),
+        *(f"SUM({name}{sfx}) AS {name}" for name in amounts),
         *(f"SUM({name}) AS {name}" for name in counts),
         "COUNT(*) OVER () AS sku_count",
     ]  # fmt: skip
@@ -456,7 +456,7 @@ def top_products(period: Period, sort="revenue", limit=10, local=False) -> dict:
     unknown (profit or margin with a cost, fee or rate missing) are listed apart."""
 
     def compute():
-        sums, params = _sku_sums(period, local)
+        sums, params = sku_sums(period, local)
         complete = "rows_missing_cogs = 0 AND rows_missing_fees = 0" + (
             "" if local else " AND rows_missing_fx = 0"
         )
@@ -506,7 +506,7 @@ def top_products(period: Period, sort="revenue", limit=10, local=False) -> dict:
             ],
         }
 
-    return _framed(period, local, cached("top", period, (sort, limit, local), compute))
+    return framed(period, local, cached("top", period, (sort, limit, local), compute))
 
 
 def _days_of_stock(items, period: Period):
@@ -527,7 +527,7 @@ def _days_of_stock(items, period: Period):
         )
 
 
-def _framed(period: Period, local: bool, body: dict) -> dict:
+def framed(period: Period, local: bool, body: dict) -> dict:
     return {
         "marketplace": period.marketplace,
         "start": period.start.isoformat(),
