@@ -115,3 +115,87 @@ def ads_profiles_select(*, actor, profile_ids: list[int], request=None) -> list[
             request=request,
         )
     return profiles
+
+
+# --- SKU costs (seed 000's endpoints over the catalog's effective-dated SkuCost) ---------
+
+
+def product_for_sku(sku: str):
+    """The product of an internal SKU, or of a seller SKU mapped to exactly one product."""
+    from catalog.models import Listing, Product
+
+    product = Product.objects.filter(sku=sku).first()
+    if product:
+        return product
+    products = {
+        listing.product
+        for listing in Listing.objects.filter(seller_sku=sku).select_related("product")
+        if listing.product_id
+    }
+    return products.pop() if len(products) == 1 else None
+
+
+def sku_cost_dict(cost) -> dict:
+    return {
+        "sku": cost.product.sku,
+        "title": cost.product.title,
+        "effective_from": cost.effective_from.isoformat(),
+        "unit_cost": float(cost.unit_cost),
+        "inbound_freight_per_unit": float(cost.inbound_freight_per_unit),
+        "other_per_unit": float(cost.other_per_unit),
+        "landed_cost": float(cost.landed_cost),
+        "currency": cost.currency,
+    }
+
+
+def sku_cost_put(*, actor, sku: str, data: dict, request=None):
+    """Set the cost of a SKU from a date (a new entry, or that date's entry replaced):
+    history is kept; the rollup of the days affected is rebuilt by the catalog's signal."""
+    from catalog.models import SkuCost
+
+    product = product_for_sku(sku)
+    if product is None:
+        raise ValueError(f"No product with SKU {sku!r} (internal or mapped seller SKU).")
+    with transaction.atomic():
+        cost = SkuCost.objects.filter(
+            product=product, effective_from=data["effective_from"]
+        ).first() or SkuCost(product=product, effective_from=data["effective_from"])
+        before = model_snapshot(cost) if cost.pk else None
+        for key in ("unit_cost", "inbound_freight_per_unit", "other_per_unit", "currency"):
+            if key in data:
+                setattr(cost, key, data[key])
+        cost.full_clean()
+        cost.save()
+        audit_log_record(
+            actor=actor,
+            action="catalog.sku_cost.update" if before else "catalog.sku_cost.create",
+            obj=cost,
+            before=before,
+            after=model_snapshot(cost),
+            request=request,
+        )
+    return cost
+
+
+def sku_cost_delete(*, actor, sku: str, effective_from=None, request=None) -> int:
+    """Delete the SKU's cost entry of `effective_from`, or the one in force today."""
+    from catalog.models import SkuCost
+
+    product = product_for_sku(sku)
+    if product is None:
+        raise LookupError(f"No product with SKU {sku!r}.")
+    costs = SkuCost.objects.filter(product=product)
+    if effective_from:
+        cost = costs.filter(effective_from=effective_from).first()
+    else:
+        cost = costs.filter(effective_from__lte=timezone.localdate()).order_by("-effective_from")
+        cost = cost.first()
+    if cost is None:
+        raise LookupError(
+            f"No cost entry for {sku!r}" + (f" from {effective_from}." if effective_from else ".")
+        )
+    with transaction.atomic():
+        audit_log_record(actor=actor, action="catalog.sku_cost.delete", obj=cost,
+                         before=model_snapshot(cost), request=request)  # fmt: skip
+        cost.delete()
+    return 1

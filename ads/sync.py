@@ -46,6 +46,7 @@ from ads.models import (
 )
 from catalog.models import Listing, SkuSource
 from catalog.services import sku_observe
+from orders import dashboard
 from orders.models import SyncRun, SyncSource
 from orders.sync import new_run, run_sync
 
@@ -298,6 +299,7 @@ def store_report(client, report: AdsReport, url: str, now) -> int:
         report.completed_at = now
         report.error = ""
         report.save()
+        dashboard.bump_generation()  # cached figures read these rows
     return len(objects)
 
 

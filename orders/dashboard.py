@@ -175,7 +175,7 @@ def total_aggregates(local: bool) -> dict:
     }
 
 
-def _totals(period: Period):
+def totals_of(period: Period):
     rows = DailyTotals.objects.filter(date__range=(period.start, period.end))
     if period.marketplace != ALL:
         rows = rows.filter(marketplace__code=period.marketplace)
@@ -290,11 +290,13 @@ def change_of(now, before):
 
 def summary(period: Period, local=False) -> dict:
     def compute():
-        current = figures(_with_skus(_totals(period).aggregate(**total_aggregates(local)), period))
+        current = figures(
+            _with_skus(totals_of(period).aggregate(**total_aggregates(local)), period)
+        )
         previous_period = period.previous()
         previous = figures(
             _with_skus(
-                _totals(previous_period).aggregate(**total_aggregates(local)), previous_period
+                totals_of(previous_period).aggregate(**total_aggregates(local)), previous_period
             )
         )
         keys = ["revenue", "units", "orders", "average_order_value", "gross_profit", "margin"]
@@ -316,7 +318,7 @@ def summary(period: Period, local=False) -> dict:
 
 def timeseries(period: Period, interval="day", local=False) -> dict:
     def compute():
-        rows = _totals(period)
+        rows = totals_of(period)
         if interval == "day":
             bucket = F("date")
         elif interval == "week":
@@ -361,7 +363,7 @@ def buckets(period: Period, interval):
 def marketplaces(period: Period) -> dict:
     def compute():
         grouped = (
-            _totals(period)
+            totals_of(period)
             .values("marketplace__code", "marketplace__name", "marketplace__currency")
             .annotate(**total_aggregates(False))
             .order_by("marketplace__code")

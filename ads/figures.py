@@ -1,0 +1,459 @@
+"""Advertising figures: the ads dashboard, SKU profitability after ad spend, and the
+daily merge of sales and ads (seed 001's `/api/reports/amazon`).
+
+Definitions (one attribution window everywhere, ADS_ATTRIBUTION_DAYS or `window`):
+- ad spend = Amazon's `cost`; ad sales = `sales{window}d` (every SKU bought after the
+  click, what Seller Central shows); attributed sales of a SKU = the advertised SKU's
+  own sales (`attributedSalesSameSku{window}d`); organic sales = revenue - attributed
+  sales (not below 0: ad sales count on the click's day, revenue on the order's).
+- ACOS = spend / ad sales; ROAS = ad sales / spend; TACoS = spend / total revenue;
+  CPC = spend / clicks; CTR = clicks / impressions; conversion = ad orders / clicks.
+- net profit = gross profit (revenue - refunds - Amazon fees - COGS, from the daily
+  rollup) - ad spend; net margin = net profit / revenue; break-even ACOS = gross
+  profit / revenue (the margin before ads: an ACOS above it loses money).
+Money is in the reporting currency (each day's FX rate) unless `currency=local` with
+one marketplace. Unknown is null with a warning flag, never 0.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Count, Q, Sum
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from ads.models import AdsProfile, AdsReport, AdvertisedProductDaily, CampaignDaily, ReportStatus
+from ads.sync import profile_today
+from catalog.filters import ALL, Period
+from catalog.models import Listing
+from orders import dashboard
+from orders.dashboard import MONEY, change_of, money, ratio
+from orders.rollup import SKU_DAY_COLUMNS, Rates
+
+AD_SUMS = ["spend", "sales", "same_sku_sales", "clicks", "impressions", "ad_orders", "ad_units"]
+MONEY_SUMS = {"spend", "sales", "same_sku_sales"}
+
+
+def _window(window) -> int:
+    return int(window or settings.ADS_ATTRIBUTION_DAYS)
+
+
+def _ad_query(model, period: Period, window: int, keys):
+    rows = model.objects.filter(
+        date__range=(period.start, period.end), profile__marketplace__isnull=False
+    )
+    if period.marketplace != ALL:
+        rows = rows.filter(profile__marketplace__code=period.marketplace)
+    extra = {}
+    if model is AdvertisedProductDaily:
+        extra["unmapped"] = Count("id", filter=Q(listing__isnull=True))
+        extra["same_sku_sales"] = Sum(f"sales_same_sku_{window}d")
+    return (
+        rows.values("date", "currency", "profile__marketplace__code", *keys)
+        .annotate(
+            spend=Sum("cost"),
+            sales=Sum(f"sales_{window}d"),
+            clicks=Sum("clicks"),
+            impressions=Sum("impressions"),
+            ad_orders=Sum(f"purchases_{window}d"),
+            ad_units=Sum(f"units_sold_{window}d"),
+            **extra,
+        )
+        .order_by()
+    )
+
+
+def _converted(rows, period: Period, local: bool):
+    """Yield (row, missing_fx) with money in the asked currency."""
+    rows = list(rows)
+    rates = None if local else Rates({r["currency"] for r in rows}, period.end)
+    for row in rows:
+        rate = Decimal(1) if local else rates.on(row["currency"], row["date"])
+        missing = rate is None
+        for name in MONEY_SUMS & row.keys():
+            row[name] = None if missing else (row[name] or Decimal(0)) * rate
+        yield row, missing
+
+
+def _add(bucket, row):
+    for name in AD_SUMS:
+        if name in row:
+            value = row[name]
+            if value is None:
+                bucket["missing_fx"] = True
+            else:
+                bucket[name] = bucket.get(name, 0) + value
+
+
+def ad_metrics(sums: dict, revenue=None) -> dict:
+    spend, sales = sums.get("spend"), sums.get("sales")
+    clicks, impressions = sums.get("clicks", 0), sums.get("impressions", 0)
+    missing_fx = bool(sums.get("missing_fx"))
+    spend = None if missing_fx else (spend or Decimal(0))
+    sales = None if missing_fx else (sales or Decimal(0))
+    return {
+        "spend": money(spend),
+        "sales": money(sales),
+        "acos": ratio(spend, sales) if spend is not None and sales else None,
+        "roas": ratio(sales, spend, 2) if sales is not None and spend else None,
+        "tacos": ratio(spend, revenue) if spend is not None and revenue else None,
+        "cpc": money(spend / clicks) if spend is not None and clicks else None,
+        "ctr": ratio(clicks, impressions),
+        "conversion": ratio(sums.get("ad_orders", 0), clicks),
+        "clicks": int(clicks),
+        "impressions": int(impressions),
+        "orders": int(sums.get("ad_orders", 0)),
+        "units": int(sums.get("ad_units", 0)),
+        "missing_fx": missing_fx,
+    }
+
+
+# --- ads dashboard ---------------------------------------------------------------------------
+
+
+def _campaign_sums(period, local, window) -> tuple[dict, dict]:
+    """Totals and per-day sums of the campaign report."""
+    total, by_day = {}, defaultdict(dict)
+    for row, _missing in _converted(_ad_query(CampaignDaily, period, window, []), period, local):
+        _add(total, row)
+        _add(by_day[row["date"]], row)
+    return total, by_day
+
+
+def _revenue_by_day(period, local) -> dict:
+    sfx = "" if local else "_rc"
+    rows = (
+        dashboard.totals_of(period)
+        .values("date")
+        .annotate(gross=Sum(f"gross_sales{sfx}"), promotions=Sum(f"promotions{sfx}"))
+    )
+    return {r["date"]: (r["gross"] or 0) - (r["promotions"] or 0) for r in rows}
+
+
+def summary(period: Period, local=False, window=None) -> dict:
+    window = _window(window)
+
+    def one(p):
+        total, _ = _campaign_sums(p, local, window)
+        revenue = sum(_revenue_by_day(p, local).values(), Decimal(0))
+        return {**ad_metrics(total, revenue), "revenue": money(revenue)}
+
+    def compute():
+        current, previous_period = one(period), period.previous()
+        previous = one(previous_period)
+        keys = ["spend", "sales", "acos", "roas", "tacos", "cpc", "ctr", "conversion"]
+        return {
+            **current,
+            "window_days": window,
+            "previous": {
+                **previous,
+                "start": previous_period.start.isoformat(),
+                "end": previous_period.end.isoformat(),
+            },
+            "change": {k: change_of(current[k], previous[k]) for k in keys},
+            "coverage": coverage(period),
+        }
+
+    return dashboard.framed(period, local, _cached("ads-summary", period, (local, window), compute))
+
+
+def timeseries(period: Period, local=False, window=None) -> dict:
+    window = _window(window)
+
+    def compute():
+        _, by_day = _campaign_sums(period, local, window)
+        revenue = _revenue_by_day(period, local)
+        points = []
+        for day in dashboard.buckets(period, "day"):
+            points.append(
+                {"date": day.isoformat(), **ad_metrics(by_day.get(day, {}), revenue.get(day))}
+            )
+        return {"window_days": window, "points": points}
+
+    return dashboard.framed(period, local, _cached("ads-series", period, (local, window), compute))
+
+
+def _cached(name, period, extra, compute):
+    return dashboard.cached(name, period, extra, compute)
+
+
+# --- coverage: which days have ads data --------------------------------------------------
+
+
+def coverage(period: Period, now=None) -> dict:
+    """Per marketplace with a selected profile: the days up to the profile's yesterday
+    whose advertised-product report is not stored (attribution unknown there)."""
+    now = now or timezone.now()
+    profiles = AdsProfile.objects.filter(selected=True, marketplace__isnull=False)
+    if period.marketplace != ALL:
+        profiles = profiles.filter(marketplace__code=period.marketplace)
+    found = {}
+    for profile in profiles.select_related("marketplace"):
+        last = min(period.end, profile_today(profile, now) - dt.timedelta(days=1))
+        days = set()
+        day = period.start
+        while day <= last:
+            days.add(day)
+            day += dt.timedelta(days=1)
+        done = set(
+            AdsReport.objects.filter(
+                profile=profile,
+                report_type="spAdvertisedProduct",
+                status=ReportStatus.COMPLETED,
+                date__range=(period.start, period.end),
+            ).values_list("date", flat=True)
+        )
+        missing = sorted(days - done)
+        found[profile.marketplace.code] = {
+            "profile_id": profile.profile_id,
+            "days_missing": len(missing),
+            "first_missing": missing[0].isoformat() if missing else None,
+            "last_missing": missing[-1].isoformat() if missing else None,
+        }
+    return found
+
+
+# --- SKU profitability ---------------------------------------------------------------------------
+
+
+SORTS = {"spend", "revenue", "net_profit", "acos", "tacos", "net_margin"}
+
+
+def _sku_ads(period, local, window) -> dict:
+    by_sku = defaultdict(dict)
+    rows = _ad_query(AdvertisedProductDaily, period, window, ["advertised_sku"])
+    for row, _missing in _converted(rows, period, local):
+        bucket = by_sku[(row["profile__marketplace__code"], row["advertised_sku"])]
+        _add(bucket, row)
+        if row["unmapped"]:
+            bucket["unmapped"] = True
+    return by_sku
+
+
+def _sku_sales(period, local) -> dict:
+    """Per (marketplace, SKU): the rollup's figures (revenue, fees, refunds, COGS)."""
+    from django.db import connection
+
+    from catalog.models import Marketplace
+
+    sql, params = dashboard.sku_sums(period, local)
+    codes = dict(Marketplace.objects.values_list("pk", "code"))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [c[0] for c in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    found = {}
+    for row in rows:
+        key = (codes[row.pop("marketplace_id")], row.pop("seller_sku"))
+        row.pop("sku_count", None)
+        listing = row.pop("listing_id")
+        row["skus_missing_cogs"] = 1 if row.get("rows_missing_cogs") else 0
+        found[key] = (listing, dashboard.figures(row))
+    return found
+
+
+def sku_profitability(period: Period, local=False, window=None, sort="spend") -> dict:
+    window = _window(window)
+
+    def compute():
+        sales = _sku_sales(period, local)
+        ads = _sku_ads(period, local, window)
+        gaps = {code for code, c in coverage(period).items() if c["days_missing"]}
+        keys = set(sales) | set(ads)
+        listings = {k: sales[k][0] for k in keys if k in sales and sales[k][0]}
+        titles = dict(
+            Listing.objects.filter(pk__in=set(listings.values())).values_list(
+                "pk", "product__title"
+            )
+        )
+        rows = []
+        for key in keys:
+            listing, figures = sales.get(key, (None, None))
+            rows.append(_sku_row(key, figures, ads.get(key, {}), key[0] in gaps,
+                                 titles.get(listing, "")))  # fmt: skip
+        rows.sort(key=_sort_key(sort))
+        return {"window_days": window, "sort": sort, "rows": rows}
+
+    return dashboard.framed(
+        period, local, _cached("ads-skus", period, (local, window, sort), compute)
+    )
+
+
+def _sort_key(sort):
+    """Largest first (smallest first for ACOS and TACoS); unknown values last."""
+    sign = 1 if sort in ("acos", "tacos") else -1
+
+    field = {"spend": "ad_spend"}.get(sort, sort)
+
+    def key(row):
+        value = row.get(field)
+        return (value is None, sign * (value or 0), row["marketplace"], row["sku"])
+
+    return key
+
+
+def _sku_row(key, figures, ad_sums, attribution_gap, title) -> dict:
+    code, sku = key
+    flags = []
+    revenue = Decimal(str(figures["revenue"])) if figures else Decimal(0)
+    metrics = ad_metrics(ad_sums, revenue)
+    spend = None if metrics["missing_fx"] else Decimal(str(metrics["spend"] or 0))
+    same_sku = ad_sums.get("same_sku_sales")
+    attributed = None if metrics["missing_fx"] else (same_sku or Decimal(0))
+    gross_profit = figures["gross_profit"] if figures else None
+    if figures and figures["missing"]["cogs"]:
+        flags.append("missing_cogs")
+    if attribution_gap:
+        flags.append("missing_attribution")
+    if ad_sums.get("unmapped") or (figures is None and ad_sums):
+        flags.append("missing_mapping")
+    if metrics["missing_fx"] or (figures and figures["missing"]["fx"]):
+        flags.append("missing_fx")
+    if figures and figures["missing"]["fees"]:
+        flags.append("missing_fees")
+    gross = Decimal(str(gross_profit)) if gross_profit is not None else None
+    net = gross - spend if gross is not None and spend is not None else None
+    return {
+        "marketplace": code,
+        "sku": sku,
+        "title": title,
+        "revenue": money(revenue),
+        "units": figures["units"] if figures else 0,
+        "ad_spend": money(spend),
+        "ad_sales": metrics["sales"],
+        "attributed_sales": money(attributed),
+        "organic_sales": money(max(revenue - attributed, Decimal(0)))
+        if attributed is not None
+        else None,
+        "acos": metrics["acos"],
+        "roas": metrics["roas"],
+        "tacos": metrics["tacos"],
+        "clicks": metrics["clicks"],
+        "ad_orders": metrics["orders"],
+        "fees": figures["fees"]["total"] if figures else 0.0,
+        "refunds": figures["refunds"]["amount"] if figures else 0.0,
+        "cogs": figures["cogs"] if figures else 0.0,
+        "gross_profit": money(gross) if figures else 0.0,
+        "net_profit": money(net) if figures else money(-spend) if spend is not None else None,
+        "net_margin": ratio(net, revenue) if net is not None and revenue else None,
+        "break_even_acos": ratio(gross, revenue) if gross is not None and revenue else None,
+        "warning_flags": flags,
+    }
+
+
+def sku_timeseries(period: Period, sku: str, local=False, window=None) -> dict:
+    """One SKU per day: revenue, units, ad spend and sales, ACOS, TACoS, net profit."""
+    window = _window(window)
+
+    def compute():
+        from orders.models import DailySales
+
+        sfx = "" if local else "_rc"
+        daily = DailySales.objects.filter(date__range=(period.start, period.end), seller_sku=sku)
+        if period.marketplace != ALL:
+            daily = daily.filter(marketplace__code=period.marketplace)
+        profit = SKU_DAY_COLUMNS["profit_known" if local else "profit_known_rc"]
+        incomplete = Q(missing_cogs=True) | Q(missing_fees=True)
+        if not local:
+            incomplete |= Q(missing_fx=True)
+        sales = {
+            row["date"]: row
+            for row in daily.values("date").annotate(
+                units=Sum("units"),
+                gross=Sum(f"gross_sales{sfx}"),
+                promotions=Sum(f"promotions{sfx}"),
+                profit=Sum(RawSQL(profit, [], output_field=MONEY)),  # noqa: S611 (a constant)
+                incomplete=Count("id", filter=incomplete),
+            )
+        }
+        rows = _ad_query(AdvertisedProductDaily, period, window, ["advertised_sku"]).filter(
+            advertised_sku=sku
+        )
+        by_day = defaultdict(dict)
+        for row, _missing in _converted(rows, period, local):
+            _add(by_day[row["date"]], row)
+        points = []
+        for day in dashboard.buckets(period, "day"):
+            row = sales.get(day) or {}
+            revenue = (row.get("gross") or 0) - (row.get("promotions") or 0)
+            metrics = ad_metrics(by_day.get(day, {}), revenue)
+            gross = None if row.get("incomplete") else (row.get("profit") or Decimal(0))
+            spend = None if metrics["missing_fx"] else Decimal(str(metrics["spend"] or 0))
+            points.append(
+                {
+                    "date": day.isoformat(),
+                    "revenue": money(revenue),
+                    "units": int(row.get("units") or 0),
+                    "ad_spend": metrics["spend"],
+                    "ad_sales": metrics["sales"],
+                    "acos": metrics["acos"],
+                    "tacos": metrics["tacos"],
+                    "clicks": metrics["clicks"],
+                    "net_profit": money(gross - spend)
+                    if gross is not None and spend is not None
+                    else None,
+                }
+            )
+        return {"sku": sku, "window_days": window, "points": points}
+
+    return dashboard.framed(
+        period, local, _cached("ads-sku-series", period, (sku, local, window), compute)
+    )
+
+
+# --- the daily merge (seed 001's Amazon report) ----------------------------------------------
+
+
+def amazon_report(period: Period, local=False, window=None) -> dict:
+    """Per day: revenue, units, sessions, fees, refunds from the rollup beside ad spend
+    and ad sales; estimated payout = revenue - refunds - ad spend - Amazon fees (null
+    on a day with fees unknown)."""
+    window = _window(window)
+
+    def compute():
+        rows = {
+            r.pop("date"): r
+            for r in dashboard.totals_of(period)
+            .values("date")
+            .annotate(**dashboard.total_aggregates(local))
+        }
+        _, ads = _campaign_sums(period, local, window)
+        points, totals = [], defaultdict(Decimal)
+        for day in dashboard.buckets(period, "day"):
+            figures = dashboard.figures(rows.get(day) or {})
+            metrics = ad_metrics(ads.get(day, {}), figures["revenue"])
+            fees = figures["fees"]["total"]
+            spend = metrics["spend"]
+            payout = (
+                figures["revenue"] - figures["refunds"]["amount"] - spend - fees
+                if fees is not None and spend is not None
+                else None
+            )
+            point = {
+                "date": day.isoformat(),
+                "revenue": figures["revenue"],
+                "units": figures["units"],
+                "sessions": figures["sessions"],
+                "fba_fees": figures["fees"]["fba"],
+                "referral_fees": figures["fees"]["referral"],
+                "other_fees": figures["fees"]["other"],
+                "refunds": figures["refunds"]["amount"],
+                "ad_spend": spend,
+                "ad_sales": metrics["sales"],
+                "estimated_payout": round(payout, 2) if payout is not None else None,
+                "fees_missing": figures["fees"]["missing"],
+            }
+            points.append(point)
+            for name in ("revenue", "ad_spend", "ad_sales", "refunds"):
+                totals[name] += Decimal(str(point[name] or 0))
+        return {
+            "window_days": window,
+            "points": points,
+            "totals": {k: money(v) for k, v in totals.items()},
+        }
+
+    return dashboard.framed(
+        period, local, _cached("amazon-report", period, (local, window), compute)
+    )
