@@ -31,7 +31,9 @@ demo: migrate
 	@echo "Amazon calls go to the local sandbox on http://127.0.0.1:$(SANDBOX_PORT)."
 	@echo "Ctrl-C stops it."
 	@export SPAPI_ENDPOINT=http://127.0.0.1:$(SANDBOX_PORT) \
-	       LWA_TOKEN_URL=http://127.0.0.1:$(SANDBOX_PORT)/auth/o2/token; \
+	       LWA_TOKEN_URL=http://127.0.0.1:$(SANDBOX_PORT)/auth/o2/token \
+	       ADS_API_ENDPOINT=http://127.0.0.1:$(SANDBOX_PORT) \
+	       ADS_TOKEN_URL=http://127.0.0.1:$(SANDBOX_PORT)/auth/o2/token; \
 	$(BIN)/python manage.py amazon_sandbox --port $(SANDBOX_PORT) & pids=$$!; \
 	$(BIN)/python manage.py qcluster & pids="$$pids $$!"; \
 	$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - & \

@@ -1,14 +1,54 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from rest_framework.authtoken.admin import TokenProxy
 
 from accounts.models import AuditLogEntry, User
-from accounts.services import audit_log_record, model_snapshot
+from accounts.services import audit_log_record, mask_secret, model_snapshot
 
 # Roles replace Django's groups; API token keys are secrets and are never
 # listed (each user manages their own on the API token page).
 admin.site.unregister(Group)
 admin.site.unregister(TokenProxy)
+
+
+class SecretsForm(forms.ModelForm):
+    """A form whose `secret_fields` are write-only: never shown, a blank keeps the stored
+    value, and a new object needs them. Subclasses declare them as PasswordInput."""
+
+    secret_fields: tuple = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.secret_fields:
+            stored = getattr(self.instance, name, "") if self.instance.pk else ""
+            self.fields[name].help_text = (
+                f"Stored: {mask_secret(stored)}. Leave blank to keep it." if stored else ""
+            )
+            self.initial[name] = ""
+
+    def clean(self):
+        data = super().clean()
+        for name in self.secret_fields:
+            if not data.get(name):
+                if self.instance.pk:
+                    data[name] = getattr(self.instance, name)
+                else:
+                    self.add_error(name, "Required for a new connection.")
+        return data
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the system writes (audit log, sync results): looked at, never edited."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -80,7 +120,7 @@ class UserAdmin(AuditedAdmin):
 
 
 @admin.register(AuditLogEntry)
-class AuditLogEntryAdmin(admin.ModelAdmin):
+class AuditLogEntryAdmin(ReadOnlyAdmin):
     list_display = [
         "created_at",
         "actor_email",
@@ -92,12 +132,3 @@ class AuditLogEntryAdmin(admin.ModelAdmin):
     list_filter = ["action", "object_type"]
     search_fields = ["actor_email", "action", "object_repr", "object_id"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -177,10 +177,14 @@ CAMPAIGN_SUMS = ["impressions", "clicks", "cost", "spend"] + [
 ]
 
 
-def campaign_rows(orders, marketplace: str, day: dt.date, now: dt.datetime) -> list[dict]:
-    """spCampaigns rows (groupBy campaign) of one day: the advertised products summed."""
+def campaign_rows(orders, marketplace: str, day: dt.date, now: dt.datetime,
+                  products=None) -> list[dict]:  # fmt: skip
+    """spCampaigns rows (groupBy campaign) of one day: the advertised products summed
+    (`products`: that day's product rows when already made)."""
     by_campaign = {}
-    for row in product_rows(orders, marketplace, day, now):
+    if products is None:
+        products = product_rows(orders, marketplace, day, now)
+    for row in products:
         found = by_campaign.get(row["campaignId"])
         if found is None:
             found = by_campaign[row["campaignId"]] = {

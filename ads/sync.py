@@ -281,7 +281,12 @@ def store_report(client, report: AdsReport, url: str, now) -> int:
     """Download, parse and store one completed report; returns the rows stored."""
     if not url:
         raise BadReport("Amazon gave no download URL")
-    rows = client.download(url)
+    return store_rows(report, client.download(url), now)
+
+
+def store_rows(report: AdsReport, rows: list, now) -> int:
+    """Parse every row of a report's file and replace the profile's rows of its day, in
+    one transaction with marking the report completed; a bad row refuses them all."""
     profile = report.profile
     if report.report_type == ReportType.CAMPAIGNS:
         objects = [_campaign_row(profile, report.date, row, n, now) for n, row in _numbered(rows)]
@@ -416,16 +421,19 @@ def _map_listings(profile, objects, now):
 
 def refresh_profiles(account, *, client=None, now=None) -> list[AdsProfile]:
     """Store the profiles Amazon lists for the account (selection kept)."""
+    client = client or client_for(account)
+    return store_profiles(account, client.profiles(), now or timezone.now())
+
+
+def store_profiles(account, items, now) -> list[AdsProfile]:
     from catalog.models import Marketplace
 
-    now = now or timezone.now()
-    client = client or client_for(account)
     by_amazon_id = {m.amazon_marketplace_id: m for m in Marketplace.objects.all()}
     by_country = {}
     for marketplace in by_amazon_id.values():
         by_country.setdefault(marketplace.country_code, marketplace)
     found = []
-    for item in client.profiles():
+    for item in items:
         info = item.get("accountInfo") or {}
         marketplace = by_amazon_id.get(info.get("marketplaceStringId")) or by_country.get(
             item.get("countryCode")
@@ -515,36 +523,10 @@ def refresh_entities(account, *, client=None, now=None) -> SyncRun:
     def work():
         total = 0
         for profile in account.profiles.filter(selected=True):
-            for kind, (model, key, fields) in ENTITY_MODELS.items():
-                items = client.list_entities(kind, profile.profile_id)
-                objects = []
-                for item in items:
-                    try:
-                        values = fields(item)
-                        ident = int(item[ENTITY_IDS[kind]])
-                    except (KeyError, TypeError, ValueError) as exc:
-                        raise AdsApiError(
-                            f"list {kind}", code="MalformedEntity", message=f"{item!r:.200}: {exc}"
-                        ) from None
-                    objects.append(
-                        model(
-                            profile=profile,
-                            state=str(item.get("state") or "")[:10],
-                            refreshed_at=now,
-                            **{key: ident},
-                            **values,
-                        )
-                    )
-                with transaction.atomic():
-                    model.objects.bulk_create(
-                        objects,
-                        update_conflicts=True,
-                        unique_fields=[key],
-                        update_fields=["profile", "state", "refreshed_at", *fields(items[0])]
-                        if items
-                        else ["state"],
-                    )
-                total += len(objects)
+            for kind in ENTITY_MODELS:
+                total += store_entities(
+                    profile, kind, client.list_entities(kind, profile.profile_id), now
+                )
         run.inserted = total
         run.detail = f"{total} entities refreshed"
         return []
@@ -714,3 +696,35 @@ def _poll_day(client, day_reports, now):
             _fail(report, now, str(exc))
             return "error", report.error, None
     return "success", "", rows
+
+
+def store_entities(profile, kind, items, now) -> int:
+    """Upsert one kind of entity of a profile on Amazon's ids."""
+    model, key, fields = ENTITY_MODELS[kind]
+    objects = []
+    for item in items:
+        try:
+            values = fields(item)
+            ident = int(item[ENTITY_IDS[kind]])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AdsApiError(
+                f"list {kind}", code="MalformedEntity", message=f"{item!r:.200}: {exc}"
+            ) from None
+        objects.append(
+            model(
+                profile=profile,
+                state=str(item.get("state") or "")[:10],
+                refreshed_at=now,
+                **{key: ident},
+                **values,
+            )
+        )
+    if objects:
+        with transaction.atomic():
+            model.objects.bulk_create(
+                objects,
+                update_conflicts=True,
+                unique_fields=[key],
+                update_fields=["profile", "state", "refreshed_at", *fields(items[0])],
+            )
+    return len(objects)

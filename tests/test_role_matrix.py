@@ -80,6 +80,20 @@ RULES = {
     "orders-sync": ({}, {"anon": 401, "partner": 403, "owner": 405}),
     "api-schema": ({}, API),
     "api-docs": ({}, API),
+    "ads-account": ({}, OWNER_API),
+    "ads-connect": ({}, {"anon": 401, "partner": 403, "owner": 405}),  # PUT only
+    "ads-profiles": ({}, OWNER_API),
+    "ads-sync": ({}, {"anon": 401, "partner": 403, "owner": 405}),  # POST only
+    "ads-backfill": ({}, {"anon": 401, "partner": 403, "owner": 405}),  # POST only
+    "ads-summary": ({}, API),
+    "ads-timeseries": ({}, API),
+    "ads-sku-profitability": ({}, API),
+    # Without ?sku= the series has nothing to show: 400 says so.
+    "ads-sku-timeseries": ({}, {"anon": 401, "partner": 400, "owner": 400}),
+    "amazon-report": ({}, API),
+    # Reads for everyone signed in; PUT is owner only (tests/ads).
+    "ads-sku-cost": ({}, API),
+    "ads-sku-cost-delete": ({"sku": "NOPE"}, {"anon": 401, "partner": 403, "owner": 405}),
 }
 
 
