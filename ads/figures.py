@@ -156,7 +156,7 @@ def summary(period: Period, local=False, window=None) -> dict:
             "coverage": coverage(period),
         }
 
-    return dashboard.framed(period, local, _cached("ads-summary", period, (local, window), compute))
+    return _answer("ads-summary", period, local, (local, window), compute)
 
 
 def timeseries(period: Period, local=False, window=None) -> dict:
@@ -172,11 +172,12 @@ def timeseries(period: Period, local=False, window=None) -> dict:
             )
         return {"window_days": window, "points": points}
 
-    return dashboard.framed(period, local, _cached("ads-series", period, (local, window), compute))
+    return _answer("ads-series", period, local, (local, window), compute)
 
 
-def _cached(name, period, extra, compute):
-    return dashboard.cached(name, period, extra, compute)
+def _answer(name, period, local, extra, compute) -> dict:
+    """The cached answer (see orders.dashboard.cached), framed with the period."""
+    return dashboard.framed(period, local, dashboard.cached(name, period, extra, compute))
 
 
 # --- coverage: which days have ads data --------------------------------------------------
@@ -276,9 +277,7 @@ def sku_profitability(period: Period, local=False, window=None, sort="spend") ->
         rows.sort(key=_sort_key(sort))
         return {"window_days": window, "sort": sort, "rows": rows}
 
-    return dashboard.framed(
-        period, local, _cached("ads-skus", period, (local, window, sort), compute)
-    )
+    return _answer("ads-skus", period, local, (local, window, sort), compute)
 
 
 def _sort_key(sort):
@@ -398,9 +397,7 @@ def sku_timeseries(period: Period, sku: str, local=False, window=None) -> dict:
             )
         return {"sku": sku, "window_days": window, "points": points}
 
-    return dashboard.framed(
-        period, local, _cached("ads-sku-series", period, (sku, local, window), compute)
-    )
+    return _answer("ads-sku-series", period, local, (sku, local, window), compute)
 
 
 # --- the daily merge (seed 001's Amazon report) ----------------------------------------------
@@ -454,6 +451,53 @@ def amazon_report(period: Period, local=False, window=None) -> dict:
             "totals": {k: money(v) for k, v in totals.items()},
         }
 
-    return dashboard.framed(
-        period, local, _cached("amazon-report", period, (local, window), compute)
-    )
+    return _answer("amazon-report", period, local, (local, window), compute)
+
+
+def campaigns(period: Period, local=False, window=None) -> dict:
+    """Each campaign of the period: spend, ad sales, ACOS, ROAS, clicks, CTR, CPC,
+    orders, with its latest name, state and budget; largest spend first."""
+    window = _window(window)
+
+    def compute():
+        rows = _ad_query(CampaignDaily, period, window, ["campaign_id"])
+        by_campaign = defaultdict(dict)
+        for row, _missing in _converted(rows, period, local):
+            _add(by_campaign[(row["profile__marketplace__code"], row["campaign_id"])], row)
+        latest = {}
+        for row in (
+            CampaignDaily.objects.filter(
+                date__range=(period.start, period.end),
+                campaign_id__in={key[1] for key in by_campaign},
+            )
+            .order_by("campaign_id", "date")
+            .values(
+                "campaign_id",
+                "campaign_name",
+                "campaign_status",
+                "budget_amount",
+                "budget_type",
+                "currency",
+            )
+        ):
+            latest[row["campaign_id"]] = row
+        items = []
+        for (code, campaign_id), sums in by_campaign.items():
+            info = latest.get(campaign_id, {})
+            budget = info.get("budget_amount")
+            items.append(
+                {
+                    "marketplace": code,
+                    "campaign_id": campaign_id,
+                    "name": info.get("campaign_name", ""),
+                    "state": info.get("campaign_status", ""),
+                    "budget": float(budget) if budget is not None else None,
+                    "budget_type": info.get("budget_type", ""),
+                    "budget_currency": info.get("currency", ""),
+                    **ad_metrics(sums),
+                }
+            )
+        items.sort(key=lambda i: (-(i["spend"] or 0), i["marketplace"], i["name"]))
+        return {"window_days": window, "campaigns": items}
+
+    return _answer("ads-campaigns", period, local, (local, window), compute)

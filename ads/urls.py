@@ -1,30 +1,10 @@
 from django.urls import path
 
-from accounts.pages import NotBuiltPage
-from ads import apis
+from ads import apis, views
 
 urlpatterns = [
-    path(
-        "ads/",
-        NotBuiltPage.as_view(
-            title="Ads",
-            nav="ads",
-            issue=6,
-            summary="Sponsored Products spend, sales, ACOS, ROAS and TACoS by day and campaign.",
-        ),
-        name="ads",
-    ),
-    path(
-        "ads/attribution/",
-        NotBuiltPage.as_view(
-            title="Attribution",
-            nav="attribution",
-            issue=6,
-            summary="True profit per SKU after ad spend, fees, refunds and COGS, with "
-            "break-even ACOS.",
-        ),
-        name="ads-attribution",
-    ),
+    path("ads/", views.ads_page, name="ads"),
+    path("ads/attribution/", views.attribution_page, name="ads-attribution"),
     path("api/ads/account", apis.AdsAccountApi.as_view(), name="ads-account"),
     path("api/ads/account/connect", apis.AdsAccountConnectApi.as_view(), name="ads-connect"),
     path("api/ads/profiles", apis.AdsProfilesApi.as_view(), name="ads-profiles"),
