@@ -286,6 +286,7 @@ def entities(orders, marketplace: str) -> dict[str, list[dict]]:
                         "campaignId": cid,
                         "expressionType": "AUTO",
                         "expression": [{"type": "QUERY_HIGH_REL_MATCHES"}],
+                        "resolvedExpression": [{"type": "QUERY_HIGH_REL_MATCHES"}],
                         "state": "ENABLED",
                         "bid": float(campaign["cpc"]),
                     }
