@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from accounts.admin import AuditedAdmin, ReadOnlyAdmin, SecretsForm
 from ads.models import (
@@ -14,7 +14,7 @@ from ads.models import (
     ProductAd,
     ProductTarget,
 )
-from ads.services import SECRET_FIELDS
+from ads.services import SECRET_FIELDS, ads_account_test
 
 
 class AdsAccountForm(SecretsForm):
@@ -34,6 +34,21 @@ class AdsAccountAdmin(AuditedAdmin):
     form = AdsAccountForm
     list_display = ["region", "client_id", "active", "last_test_at", "last_test_ok"]
     readonly_fields = ["last_test_at", "last_test_ok", "last_test_message"]
+    actions = ["test_connection"]
+
+    @admin.action(description="Test connection (exchange the token, list the profiles)")
+    def test_connection(self, request, queryset):
+        for account in queryset:
+            result = ads_account_test(actor=request.user, account=account, request=request)
+            if result["ok"]:
+                found = ", ".join(
+                    f"{p['country_code']} {p['profile_id']}" for p in result["profiles"]
+                )
+                self.message_user(
+                    request, f"{account.region}: connected. Profiles: {found or 'none'}."
+                )
+            else:
+                self.message_user(request, f"{account.region}: {result['error']}", messages.ERROR)
 
 
 @admin.register(AdsProfile)
