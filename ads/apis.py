@@ -240,11 +240,10 @@ class AmazonReportApi(AdsFiguresApi):
 
 
 class SkuCostApi(APIView):
-    """GET: every product's cost history (newest first). PUT (owner): a SKU's cost from
-    a date (default today), kept as history in the catalog."""
+    """Owner only. GET: every product's cost history (newest first). PUT: a SKU's cost
+    from a date (default today), kept as history in the catalog."""
 
-    def get_permissions(self):
-        return [IsOwner()] if self.request.method == "PUT" else super().get_permissions()
+    permission_classes = [IsOwner]
 
     @extend_schema(
         parameters=[OpenApiParameter("sku", str, description="One SKU only.")],

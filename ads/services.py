@@ -199,3 +199,30 @@ def sku_cost_delete(*, actor, sku: str, effective_from=None, request=None) -> in
                          before=model_snapshot(cost), request=request)  # fmt: skip
         cost.delete()
     return 1
+
+
+def ads_report_status(limit: int = 50) -> dict:
+    """The Sync page's view of the Ads reports: counts by status, and the ones that
+    failed or were given up, newest first."""
+    from django.db.models import Count
+
+    from ads.models import AdsReport, ReportStatus
+
+    counts = dict(AdsReport.objects.values_list("status").annotate(n=Count("id")))
+    problems = (
+        AdsReport.objects.filter(status__in=[ReportStatus.FAILED, ReportStatus.GAVE_UP])
+        .select_related("profile")
+        .order_by("-date", "report_type")[:limit]
+    )
+    return {
+        "counts": {status: counts.get(status, 0) for status in ReportStatus.values},
+        "problems": [
+            {
+                "report": f"{r.get_report_type_display()} {r.date} {r.profile.country_code}",
+                "status": r.status,
+                "attempt": r.attempt,
+                "error": r.error,
+            }
+            for r in problems
+        ],
+    }

@@ -539,11 +539,12 @@ def refresh_entities(account, *, client=None, now=None) -> SyncRun:
 MAX_BACKFILL_DAYS = 95  # Amazon keeps Sponsored Products report data this long
 
 
-def sync_now(account, *, client=None, poll_seconds=15, max_wait=300, sleep=time.sleep):
+def sync_now(account, *, client=None, poll_seconds=None, max_wait=300, sleep=time.sleep):
     """Request → poll → collect in one go (the manual sync): the lookback days are asked
     for, then collected every `poll_seconds` until none is pending or `max_wait` has
     passed; what is still pending is left to the scheduled collect."""
     client = client or client_for(account)
+    poll_seconds = settings.ADS_REPORT_POLL_SECONDS if poll_seconds is None else poll_seconds
     runs = [request_reports(account, client=client)]
     waited = 0.0
     while True:
@@ -557,8 +558,8 @@ def sync_now(account, *, client=None, poll_seconds=15, max_wait=300, sleep=time.
         waited += poll_seconds
 
 
-def backfill(account, *, days=60, batch=5, client=None, now=None, poll_seconds=15,
-             batch_wait=180, pause_seconds=5, deadline_seconds=270, sleep=time.sleep,
+def backfill(account, *, days=60, batch=5, client=None, now=None, poll_seconds=None,
+             batch_wait=180, pause_seconds=None, deadline_seconds=270, sleep=time.sleep,
              clock=time.monotonic, progress=None) -> dict:  # fmt: skip
     """Fetch the last `days` days (today excluded), `batch` days at a time, skipping days
     already complete; every selected profile. Returns seed 001's summary and per-date
@@ -569,6 +570,9 @@ def backfill(account, *, days=60, batch=5, client=None, now=None, poll_seconds=1
         raise ValueError("batch must be between 1 and 31.")
     now = now or timezone.now()
     client = client or client_for(account)
+    poll_seconds = settings.ADS_REPORT_POLL_SECONDS if poll_seconds is None else poll_seconds
+    if pause_seconds is None:
+        pause_seconds = settings.ADS_BACKFILL_PAUSE_SECONDS
     started = clock()
     results = []
     run = new_run(SyncSource.ADS_BACKFILL, account.region, trigger="backfill")

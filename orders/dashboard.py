@@ -404,12 +404,21 @@ def sku_sums(period: Period, local: bool):
         table = Marketplace._meta.db_table
         only = f" AND marketplace_id = (SELECT id FROM {table} WHERE code = %s)"
         params = [period.marketplace]
-    names = list(SKU_DAY_COLUMNS)
+    sfx = "" if local else "_rc"
+    amounts = ["gross_sales", "promotions", "revenue", "refund_amount", "referral_fees",
+               "fba_fees", "other_fees", "refund_fees", "cogs", "profit_known",
+               "revenue_known"]  # fmt: skip
+    counts = ["units", "orders", "refund_units", "sessions", "page_views", "rows",
+              "rows_missing_cogs", "rows_missing_fees", "rows_fees_estimated",
+              "rows_sales_estimated", *([] if local else ["rows_missing_fx"])]  # fmt: skip
+    # Only the columns of the currency asked for: half the work per row.
+    columns = {name: f"{name}{sfx}" for name in amounts} | {name: name for name in counts}
     parts, part_params = [], []
     if first_full < last_full:
         parts.append(
-            f"SELECT marketplace_id, seller_sku, listing_id, {', '.join(names)} "
-            f"FROM {MonthlySkuTotals._meta.db_table} WHERE month BETWEEN %s AND %s{only}"
+            "SELECT marketplace_id, seller_sku, listing_id, "
+            + ", ".join(f"{column} AS {name}" for name, column in columns.items())
+            + f" FROM {MonthlySkuTotals._meta.db_table} WHERE month BETWEEN %s AND %s{only}"
         )
         part_params += [first_full, last_full.replace(day=1), *params]
         edges = [(period.start, first_full - dt.timedelta(days=1)),
@@ -419,22 +428,14 @@ def sku_sums(period: Period, local: bool):
     for start, end in edges:
         if start <= end:
             parts.append(
-                f"SELECT marketplace_id, seller_sku, listing_id, "
-                f"{', '.join(f'{expr} AS {name}' for name, expr in SKU_DAY_COLUMNS.items())} "
-                f"FROM {DailySales._meta.db_table} WHERE date BETWEEN %s AND %s{only}"
+                "SELECT marketplace_id, seller_sku, listing_id, "
+                + ", ".join(f"{SKU_DAY_COLUMNS[c]} AS {name}" for name, c in columns.items())
+                + f" FROM {DailySales._meta.db_table} WHERE date BETWEEN %s AND %s{only}"
             )
             part_params += [start, end, *params]
-    sfx = "" if local else "_rc"
-    amounts = ["gross_sales", "promotions", "revenue", "refund_amount", "referral_fees",
-             "fba_fees", "other_fees", "refund_fees", "cogs", "profit_known",
-             "revenue_known"]  # fmt: skip
-    counts = ["units", "orders", "refund_units", "sessions", "page_views", "rows",
-              "rows_missing_cogs", "rows_missing_fees", "rows_fees_estimated",
-              "rows_sales_estimated", *([] if local else ["rows_missing_fx"])]  # fmt: skip
     select = [
         "marketplace_id", "seller_sku", "MAX(listing_id) AS listing_id",
-        *(f"SUM({name}{sfx}) AS {name}" for name in amounts),
-        *(f"SUM({name}) AS {name}" for name in counts),
+        *(f"SUM({name}) AS {name}" for name in columns),
         "COUNT(*) OVER () AS sku_count",
     ]  # fmt: skip
     sql = (

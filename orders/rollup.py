@@ -463,3 +463,16 @@ def data_range():
     )
     first, last = rows[0]
     return _date(first), _date(last)
+
+
+def refresh_statistics() -> bool:
+    """After a big rebuild on PostgreSQL: VACUUM (ANALYZE) the rollup's tables, so the
+    planner knows their new size and index-only scans need not visit the heap (a fresh
+    rewrite leaves the visibility map empty until autovacuum comes by). Outside any
+    transaction; False where there is nothing to do (SQLite)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return False
+    tables = [m._meta.db_table for m in (DailySales, MonthlySkuTotals)] + ["orders_dailytotals"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
+    return True

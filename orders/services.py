@@ -173,7 +173,10 @@ def last_success(source: str) -> SyncRun | None:
 
 
 def sync_status(now=None, recent: int = 20) -> dict:
-    """Per source: the last run, the last success and its age; open report windows."""
+    """Per source: the last run, the last success and its age; open report windows and
+    the Ads reports' state."""
+    from ads.services import ads_report_status
+
     now = now or timezone.now()
     sources = []
     for source, label in SyncSource.choices:
@@ -218,6 +221,7 @@ def sync_status(now=None, recent: int = 20) -> dict:
         "report_windows": {status: windows.get(status, 0) for status in ReportStatus.values},
         "failed_windows": problems,
         "recent": [_run_dict(r) for r in SyncRun.objects.order_by("-created_at", "-id")[:recent]],
+        "ads_reports": ads_report_status(),
     }
 
 

@@ -91,8 +91,7 @@ RULES = {
     # Without ?sku= the series has nothing to show: 400 says so.
     "ads-sku-timeseries": ({}, {"anon": 401, "partner": 400, "owner": 400}),
     "amazon-report": ({}, API),
-    # Reads for everyone signed in; PUT is owner only (tests/ads).
-    "ads-sku-cost": ({}, API),
+    "ads-sku-cost": ({}, OWNER_API),
     "ads-sku-cost-delete": ({"sku": "NOPE"}, {"anon": 401, "partner": 403, "owner": 405}),
 }
 

@@ -199,3 +199,43 @@ def test_hostile_parameters_answer_400(ads_figures_shop, partner_client, params)
     for name in ("ads-summary", "ads-sku-profitability", "ads-sku-timeseries", "amazon-report"):
         response = partner_client.get(reverse(name), params)
         assert response.status_code == 400, (name, params, response.content)
+
+
+def test_sku_cost_endpoints_keep_the_catalogs_history(
+    ads_figures_shop, owner_client, partner_client
+):
+    from accounts.models import AuditLogEntry
+    from catalog.models import SkuCost
+
+    url = reverse("ads-sku-cost")
+    assert partner_client.get(url).status_code == 403
+    body = owner_client.get(url, {"sku": "KET-1"}).json()  # a seller SKU finds its product
+    assert [(c["sku"], c["effective_from"], c["landed_cost"]) for c in body["costs"]] == [
+        ("P-KET", "2026-01-01", 10.0)
+    ]
+    response = owner_client.put(
+        url,
+        {"sku": "LAN-2", "unit_cost": "7.25", "currency": "USD", "effective_from": "2026-03-01"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["landed_cost"] == 7.25
+    assert SkuCost.objects.filter(product__sku="P-LAN").count() == 1
+    assert AuditLogEntry.objects.filter(action="catalog.sku_cost.create").exists()
+    # The rollup follows the catalog: LAN-2 now has a cost, so its profit is known.
+    rollup.rebuild_range(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    rows = by_sku(get(owner_client, "ads-sku-profitability", **MARCH))
+    assert "missing_cogs" not in rows[("US", "LAN-2")]["warning_flags"]
+    for bad in (
+        {"sku": "NOPE", "unit_cost": "1", "currency": "USD"},
+        {"sku": "LAN-2", "unit_cost": "-1", "currency": "USD"},
+        {"sku": "LAN-2", "unit_cost": "1", "currency": "usd"},
+    ):
+        assert owner_client.put(url, bad, content_type="application/json").status_code == 400
+    delete = reverse("ads-sku-cost-delete", args=["LAN-2"])
+    assert partner_client.delete(delete).status_code == 403
+    assert owner_client.delete(delete + "?effective_from=2025-01-01").status_code == 404
+    assert owner_client.delete(delete + "?effective_from=bad").status_code == 400
+    assert owner_client.delete(delete + "?effective_from=2026-03-01").status_code == 204
+    assert not SkuCost.objects.filter(product__sku="P-LAN").exists()
+    assert AuditLogEntry.objects.filter(action="catalog.sku_cost.delete").exists()

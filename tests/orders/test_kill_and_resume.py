@@ -60,6 +60,10 @@ def command(server, *args) -> subprocess.Popen:
         SPAPI_ENDPOINT=server.url,
         LWA_TOKEN_URL=server.url + "/auth/o2/token",
         SPAPI_REPORT_POLL_SECONDS="0.05",
+        ADS_API_ENDPOINT=server.url,
+        ADS_TOKEN_URL=server.url + "/auth/o2/token",
+        ADS_REPORT_POLL_SECONDS="0.05",
+        ADS_BACKFILL_PAUSE_SECONDS="0",
     )
     return subprocess.Popen(
         [sys.executable, "manage.py", *args, "--verbosity", "0"],
@@ -162,5 +166,49 @@ def test_finances_sync_killed_mid_pages_then_rerun_matches_a_clean_run(live_shop
     kill_when(command(live_shop, *args), lambda: SyncRun.objects.exists())
     kill_when(command(live_shop, *args), lambda: FinanceLine.objects.count() >= 100)
     kill_when(command(live_shop, *args), lambda: FinanceLine.objects.count() > len(clean) // 2)
+    finish(command(live_shop, *args))
+    assert rows() == clean
+
+
+def test_ads_backfill_killed_at_any_point_then_rerun_matches_a_clean_run(live_shop):
+    from ads import sync as ads_sync
+    from ads.models import AdsAccount, AdsReport, AdvertisedProductDaily, CampaignDaily
+
+    account = AdsAccount.objects.create(
+        region="NA",
+        client_id=sandbox_module.CLIENT_ID,
+        client_secret=sandbox_module.CLIENT_SECRET,
+        refresh_token=sandbox_module.REFRESH_TOKEN,
+    )
+    from ads.adsapi import AdsClient
+
+    client = AdsClient.for_account(
+        account, endpoint=live_shop.url, token_url=live_shop.url + "/auth/o2/token"
+    )
+    for profile in ads_sync.refresh_profiles(account, client=client):
+        profile.selected = True
+        profile.save()
+
+    def rows():
+        return [
+            sorted(
+                tuple(v for k, v in r.items() if k not in ("id", "updated_at"))
+                for r in model.objects.values()
+            )
+            for model in (CampaignDaily, AdvertisedProductDaily)
+        ]
+
+    args = ["backfill_ads", "--days", "8", "--batch", "2"]
+    finish(command(live_shop, *args))
+    clean = rows()
+    assert len(clean[1]) > 8
+    for model in (AdsReport, CampaignDaily, AdvertisedProductDaily, SyncRun):
+        model.objects.all().delete()
+
+    # Killed while asking for reports, while waiting for them, and mid-way through.
+    kill_when(command(live_shop, *args), lambda: AdsReport.objects.exists())
+    kill_when(command(live_shop, *args), lambda: AdsReport.objects.filter(status="completed")
+              .exists())  # fmt: skip
+    kill_when(command(live_shop, *args), lambda: CampaignDaily.objects.count() > len(clean[0]) // 2)
     finish(command(live_shop, *args))
     assert rows() == clean

@@ -57,3 +57,5 @@ class Command(BaseCommand):
         with tqdm(total=days, unit=" days", disable=options["verbosity"] == 0) as bar:
             written = rollup.rebuild_range(start, end, pks, progress=bar.update)
         self.stdout.write(f"Rebuilt {plan.split(':')[0]}: {written} rows.")
+        if rollup.refresh_statistics():
+            self.stdout.write("Rollup tables vacuumed and analysed.")
