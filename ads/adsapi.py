@@ -14,12 +14,15 @@ Follows shared/amazon-api/ads-api (CONTRACT.md and Amazon's OpenAPI files):
 """
 
 import gzip
+import io
 import json
 import logging
 import random
 import time
+import zlib
 from dataclasses import dataclass, field
 
+import ijson
 import requests
 from django.conf import settings
 
@@ -229,20 +232,23 @@ class AdsClient:
             retry_throttled=retry_throttled,
         )
 
-    def download(self, url) -> list[dict]:
-        """The report file: a pre-signed URL fetched without credentials, gzip of a JSON
-        array of row objects."""
+    def rows(self, url):
+        """The report file's rows, one at a time: a pre-signed URL fetched without
+        credentials, a gzip of a JSON array of objects, gunzipped and parsed as it
+        streams (a report of a million rows never sits in memory). Numbers come as int
+        or Decimal. A broken file raises AdsApiError UnreadableReport when reached."""
         attempt = 0
         while True:
             self.stats.calls += 1
             try:
-                response = self.session.get(url, timeout=self.timeout)
+                response = self.session.get(url, timeout=self.timeout, stream=True)
             except (requests.Timeout, requests.ConnectionError) as exc:
                 response, failure = None, lwa.plain_exception(exc)
             else:
                 failure = ""
                 if response.status_code == 200:
                     break
+                response.close()
             if attempt >= 2 or (response is not None and response.status_code < 500):
                 raise AdsApiError(
                     "report download",
@@ -251,17 +257,24 @@ class AdsClient:
                 )
             attempt += 1
             self.sleep(2.0**attempt)
-        try:
-            rows = json.loads(gzip.decompress(response.content))
-        except (OSError, EOFError, ValueError) as exc:
-            raise AdsApiError(
-                "report download", code="UnreadableReport", message=f"not gzip JSON ({exc})"
-            ) from None
-        if not isinstance(rows, list):
-            raise AdsApiError(
-                "report download", code="UnreadableReport", message="not a JSON array of rows"
-            )
-        return rows
+        with response:
+            response.raw.decode_content = False  # the gzip is the file's own, not transport's
+            try:
+                with gzip.GzipFile(fileobj=response.raw) as unzipped:
+                    stream = io.BufferedReader(unzipped, buffer_size=1 << 16)
+                    if not stream.peek(64).lstrip().startswith(b"["):
+                        raise AdsApiError(
+                            "report download",
+                            code="UnreadableReport",
+                            message="not a JSON array of rows",
+                        )
+                    yield from ijson.items(stream, "item")
+            except (OSError, EOFError, zlib.error, ijson.JSONError) as exc:
+                raise AdsApiError(
+                    "report download", code="UnreadableReport", message=f"not gzip JSON ({exc})"
+                ) from None
+            except requests.RequestException as exc:
+                raise AdsApiError("report download", message=lwa.plain_exception(exc)) from None
 
     def list_entities(self, kind: str, profile_id) -> list[dict]:
         """Every entity of one kind (campaigns, adGroups, productAds, keywords, targets),

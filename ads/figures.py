@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from ads.models import AdsProfile, AdsReport, AdvertisedProductDaily, CampaignDaily, ReportStatus
 from ads.sync import profile_today
-from catalog.filters import ALL, Period
+from catalog.filters import ALL, Period, today_in
 from catalog.models import Listing
 from orders import dashboard
 from orders.dashboard import MONEY, change_of, money, ratio
@@ -38,6 +38,26 @@ MONEY_SUMS = {"spend", "sales", "same_sku_sales"}
 
 def _window(window) -> int:
     return int(window or settings.ADS_ATTRIBUTION_DAYS)
+
+
+SETTLING_DAYS = 3  # the last days' attribution keeps growing: marked "still settling"
+
+
+def settling_from(period: Period) -> dt.date:
+    """The first day still settling: late attribution adds to the last SETTLING_DAYS."""
+    from catalog.models import Marketplace
+
+    marketplace = (
+        Marketplace.objects.filter(code=period.marketplace).first()
+        if period.marketplace != ALL
+        else None
+    )
+    return today_in(marketplace) - dt.timedelta(days=SETTLING_DAYS - 1)
+
+
+def _settling(period: Period) -> dict:
+    first = settling_from(period)
+    return {"settling_from": first.isoformat(), "settling": period.end >= first}
 
 
 def _ad_query(model, period: Period, window: int, keys):
@@ -154,6 +174,7 @@ def summary(period: Period, local=False, window=None) -> dict:
             },
             "change": {k: change_of(current[k], previous[k]) for k in keys},
             "coverage": coverage(period),
+            **_settling(period),
         }
 
     return _answer("ads-summary", period, local, (local, window), compute)
@@ -165,12 +186,13 @@ def timeseries(period: Period, local=False, window=None) -> dict:
     def compute():
         _, by_day = _campaign_sums(period, local, window)
         revenue = _revenue_by_day(period, local)
+        settling = _settling(period)
+        first = dt.date.fromisoformat(settling["settling_from"])
         points = []
         for day in dashboard.buckets(period, "day"):
-            points.append(
-                {"date": day.isoformat(), **ad_metrics(by_day.get(day, {}), revenue.get(day))}
-            )
-        return {"window_days": window, "points": points}
+            metrics = ad_metrics(by_day.get(day, {}), revenue.get(day))
+            points.append({"date": day.isoformat(), **metrics, "settling": day >= first})
+        return {"window_days": window, "points": points, **settling}
 
     return _answer("ads-series", period, local, (local, window), compute)
 
@@ -275,7 +297,7 @@ def sku_profitability(period: Period, local=False, window=None, sort="spend") ->
             rows.append(_sku_row(key, figures, ads.get(key, {}), key[0] in gaps,
                                  titles.get(listing, "")))  # fmt: skip
         rows.sort(key=_sort_key(sort))
-        return {"window_days": window, "sort": sort, "rows": rows}
+        return {"window_days": window, "sort": sort, "rows": rows, **_settling(period)}
 
     return _answer("ads-skus", period, local, (local, window, sort), compute)
 
@@ -395,7 +417,10 @@ def sku_timeseries(period: Period, sku: str, local=False, window=None) -> dict:
                     else None,
                 }
             )
-        return {"sku": sku, "window_days": window, "points": points}
+        first = settling_from(period)
+        for point in points:
+            point["settling"] = point["date"] >= first.isoformat()
+        return {"sku": sku, "window_days": window, "points": points, **_settling(period)}
 
     return _answer("ads-sku-series", period, local, (sku, local, window), compute)
 
@@ -417,6 +442,8 @@ def amazon_report(period: Period, local=False, window=None) -> dict:
             .annotate(**dashboard.total_aggregates(local))
         }
         _, ads = _campaign_sums(period, local, window)
+        settling = _settling(period)
+        first = dt.date.fromisoformat(settling["settling_from"])
         points, totals = [], defaultdict(Decimal)
         for day in dashboard.buckets(period, "day"):
             figures = dashboard.figures(rows.get(day) or {})
@@ -437,10 +464,16 @@ def amazon_report(period: Period, local=False, window=None) -> dict:
                 "referral_fees": figures["fees"]["referral"],
                 "other_fees": figures["fees"]["other"],
                 "refunds": figures["refunds"]["amount"],
+                "refund_fees": figures["fees"]["refunds"],
+                "cogs_known": figures["cogs_known"],
                 "ad_spend": spend,
                 "ad_sales": metrics["sales"],
                 "estimated_payout": round(payout, 2) if payout is not None else None,
+                "net_profit": round(figures["gross_profit"] - spend, 2)
+                if figures["gross_profit"] is not None and spend is not None
+                else None,
                 "fees_missing": figures["fees"]["missing"],
+                "settling": day >= first,
             }
             points.append(point)
             for name in ("revenue", "ad_spend", "ad_sales", "refunds"):
@@ -449,6 +482,7 @@ def amazon_report(period: Period, local=False, window=None) -> dict:
             "window_days": window,
             "points": points,
             "totals": {k: money(v) for k, v in totals.items()},
+            **settling,
         }
 
     return _answer("amazon-report", period, local, (local, window), compute)
@@ -498,6 +532,6 @@ def campaigns(period: Period, local=False, window=None) -> dict:
                 }
             )
         items.sort(key=lambda i: (-(i["spend"] or 0), i["marketplace"], i["name"]))
-        return {"window_days": window, "campaigns": items}
+        return {"window_days": window, "campaigns": items, **_settling(period)}
 
     return _answer("ads-campaigns", period, local, (local, window), compute)

@@ -26,7 +26,7 @@ import zoneinfo
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ads.adsapi import AdsApiError, AdsClient
@@ -278,34 +278,81 @@ def retry_or_give_up(client, account, now) -> list[str]:
 
 
 def store_report(client, report: AdsReport, url: str, now) -> int:
-    """Download, parse and store one completed report; returns the rows stored."""
+    """Download, parse and store one completed report as it streams; returns the rows
+    stored."""
     if not url:
         raise BadReport("Amazon gave no download URL")
-    return store_rows(report, client.download(url), now)
+    return store_rows(report, client.rows(url), now)
 
 
-def store_rows(report: AdsReport, rows: list, now) -> int:
-    """Parse every row of a report's file and replace the profile's rows of its day, in
-    one transaction with marking the report completed; a bad row refuses them all."""
+BATCH = 5000  # rows written at a time: memory stays flat however big the report
+
+
+def store_rows(report: AdsReport, rows, now) -> int:
+    """Parse every row of a report's file (any iterable, streamed) and replace the
+    profile's rows of its day, in one transaction with marking the report completed; a
+    bad row refuses them all (nothing of the file is kept)."""
     profile = report.profile
-    if report.report_type == ReportType.CAMPAIGNS:
-        objects = [_campaign_row(profile, report.date, row, n, now) for n, row in _numbered(rows)]
-        model = CampaignDaily
-    else:
-        objects = [_product_row(profile, report.date, row, n, now) for n, row in _numbered(rows)]
-        _map_listings(profile, objects, now)
-        model = AdvertisedProductDaily
+    product = report.report_type == ReportType.ADVERTISED_PRODUCT
+    model = AdvertisedProductDaily if product else CampaignDaily
+    parse = _product_row if product else _campaign_row
+    listings = {}
+    if product and profile.marketplace_id is not None:
+        listings = dict(
+            Listing.objects.filter(marketplace_id=profile.marketplace_id).values_list(
+                "seller_sku", "pk"
+            )
+        )
+    unmapped, count = {}, 0
     with transaction.atomic():
         # Restated: the day's rows are replaced whole by the newest report of it.
         model.objects.filter(profile=profile, date=report.date).delete()
-        model.objects.bulk_create(objects, batch_size=1000)
+        write = _writer(model)
+        batch = []
+        for number, row in _numbered(rows):
+            values = parse(profile, report.date, row, number, now)
+            if product:
+                values["listing_id"] = listings.get(values["advertised_sku"])
+                if values["listing_id"] is None:
+                    unmapped.setdefault(values["advertised_sku"], values["advertised_asin"])
+            batch.append(values)
+            if len(batch) >= BATCH:
+                write(batch)
+                count += len(batch)
+                batch = []
+        write(batch)
+        count += len(batch)
+        if profile.marketplace_id is not None:
+            for sku, asin in sorted(unmapped.items()):
+                # Seen in ads without a listing: data health lists it for mapping.
+                sku_observe(marketplace=profile.marketplace, seller_sku=sku,
+                            source=SkuSource.ADS, asin=asin, when=now)  # fmt: skip
         report.status = ReportStatus.COMPLETED
-        report.rows = len(objects)
+        report.rows = count
         report.completed_at = now
         report.error = ""
         report.save()
         dashboard.bump_generation()  # cached figures read these rows
-    return len(objects)
+    return count
+
+
+def _writer(model):
+    """A function writing a batch of field-value dicts: COPY on PostgreSQL (a report
+    may hold a million rows), bulk_create elsewhere."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    if connection.vendor != "postgresql":
+        return lambda batch: model.objects.bulk_create([model(**v) for v in batch])
+    names = [f.attname for f in fields]
+    statement = f"COPY {model._meta.db_table} ({', '.join(f.column for f in fields)}) FROM STDIN"
+
+    def write(batch):
+        if not batch:
+            return
+        with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+            for values in batch:
+                copy.write_row([values[name] for name in names])
+
+    return write
 
 
 def _numbered(rows):
@@ -319,16 +366,25 @@ def _int(row, name, number, required=False) -> int:
     value = row.get(name)
     if value is None and not required:
         return 0
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+    numeric = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+    if not numeric or not _finite(value) or value != int(value):
         raise BadReport(f"row {number}: {name} is {value!r}, not a whole number")
     return int(value)
+
+
+def _finite(value) -> bool:
+    return (
+        value.is_finite()
+        if isinstance(value, Decimal)
+        else value == value and abs(value) != float("inf")
+    )
 
 
 def _money(row, name, number, nullable=False) -> Decimal | None:
     value = row.get(name)
     if value is None:
         return None if nullable else Decimal(0)
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise BadReport(f"row {number}: {name} is {value!r}, not an amount")
     try:
         amount = Decimal(str(value))
@@ -361,59 +417,40 @@ def _text(row, name, limit) -> str:
     return "" if value is None else str(value)[:limit]
 
 
-def _campaign_row(profile, day, row, number, now) -> CampaignDaily:
-    return CampaignDaily(
-        profile=profile,
-        date=day,
-        campaign_id=_int(row, "campaignId", number, required=True),
-        campaign_name=_text(row, "campaignName", 255),
-        campaign_status=_text(row, "campaignStatus", 20),
-        budget_amount=_money(row, "campaignBudgetAmount", number, nullable=True),
-        budget_type=_text(row, "campaignBudgetType", 20),
-        bidding_strategy=_text(row, "campaignBiddingStrategy", 40),
-        currency=_text(row, "campaignBudgetCurrencyCode", 3) or profile.currency,
-        updated_at=now,
+def _campaign_row(profile, day, row, number, now) -> dict:
+    return {
+        "profile_id": profile.pk,
+        "date": day,
+        "campaign_id": _int(row, "campaignId", number, required=True),
+        "campaign_name": _text(row, "campaignName", 255),
+        "campaign_status": _text(row, "campaignStatus", 20),
+        "budget_amount": _money(row, "campaignBudgetAmount", number, nullable=True),
+        "budget_type": _text(row, "campaignBudgetType", 20),
+        "bidding_strategy": _text(row, "campaignBiddingStrategy", 40),
+        "currency": _text(row, "campaignBudgetCurrencyCode", 3) or profile.currency,
+        "updated_at": now,
         **_metrics(row, number, day),
-    )
+    }
 
 
-def _product_row(profile, day, row, number, now) -> AdvertisedProductDaily:
+def _product_row(profile, day, row, number, now) -> dict:
     sku = _text(row, "advertisedSku", 64)
     if not sku:
         raise BadReport(f"row {number}: no advertisedSku (only sellers' reports are supported)")
-    return AdvertisedProductDaily(
-        profile=profile,
-        date=day,
-        campaign_id=_int(row, "campaignId", number, required=True),
-        ad_group_id=_int(row, "adGroupId", number, required=True),
-        ad_id=_int(row, "adId", number) or None,
-        advertised_sku=sku,
-        advertised_asin=_text(row, "advertisedAsin", 10),
-        currency=_text(row, "campaignBudgetCurrencyCode", 3) or profile.currency,
-        sales_other_sku_7d=_money(row, "salesOtherSku7d", number),
-        units_sold_other_sku_7d=_int(row, "unitsSoldOtherSku7d", number),
-        updated_at=now,
+    return {
+        "profile_id": profile.pk,
+        "date": day,
+        "campaign_id": _int(row, "campaignId", number, required=True),
+        "ad_group_id": _int(row, "adGroupId", number, required=True),
+        "ad_id": _int(row, "adId", number) or None,
+        "advertised_sku": sku,
+        "advertised_asin": _text(row, "advertisedAsin", 10),
+        "currency": _text(row, "campaignBudgetCurrencyCode", 3) or profile.currency,
+        "sales_other_sku_7d": _money(row, "salesOtherSku7d", number),
+        "units_sold_other_sku_7d": _int(row, "unitsSoldOtherSku7d", number),
+        "updated_at": now,
         **_metrics(row, number, day),
-    )
-
-
-def _map_listings(profile, objects, now):
-    """Join advertised SKUs to the catalog; unmapped ones are observed for data health."""
-    if profile.marketplace_id is None:
-        return
-    skus = {o.advertised_sku for o in objects}
-    listings = dict(
-        Listing.objects.filter(marketplace_id=profile.marketplace_id, seller_sku__in=skus)
-        .values_list("seller_sku", "pk")
-    )  # fmt: skip
-    for obj in objects:
-        obj.listing_id = listings.get(obj.advertised_sku)
-    for sku in sorted(skus - set(listings)):
-        asin = next(o.advertised_asin for o in objects if o.advertised_sku == sku)
-        sku_observe(
-            marketplace=profile.marketplace, seller_sku=sku, source=SkuSource.ADS, asin=asin,
-            when=now,
-        )  # fmt: skip
+    }
 
 
 # --- profiles and entities ------------------------------------------------------------

@@ -42,6 +42,7 @@ def ads_page(request):
         nav="ads",
         summary=summary,
         gaps={code: c for code, c in summary["coverage"].items() if c["days_missing"]},
+        settling=summary,
         campaigns=figures.campaigns(period, window=window)["campaigns"],
     )
     return render(request, "ads/ads.html", context)
@@ -61,6 +62,7 @@ def attribution_page(request):
         page_title="Attribution",
         nav="attribution",
         rows=table["rows"],
+        settling=table,
         sort=sort,
         sorts=sorted(figures.SORTS),
         skus=skus,

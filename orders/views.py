@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import owner_required, signed_in_required
 from accounts.services import mask_secret
+from ads import figures as ad_figures
 from catalog.filters import ALL, Period, period_from_query, today_in
 from catalog.models import Marketplace, Region
 from orders import dashboard
@@ -90,8 +91,19 @@ def dashboard_page(request):
         ("Month to date", today.replace(day=1), today),
         ("Last 30 days", today - dt.timedelta(days=29), today),
     ]:
-        figures = dashboard.summary(Period(code, start, end, None))
-        tiles.append({"label": label, "first": start, "last": end, "figures": figures})
+        tile_period = Period(code, start, end, None)
+        figures = dashboard.summary(tile_period)
+        ads = ad_figures.summary(tile_period)
+        profit = figures["current"]["gross_profit"]
+        net = (
+            round(profit - ads["spend"], 2)
+            if profit is not None and ads["spend"] is not None
+            else None
+        )
+        tiles.append(
+            {"label": label, "first": start, "last": end, "figures": figures, "ads": ads,
+             "net_profit": net}
+        )  # fmt: skip
     sort = request.GET.get("sort") if request.GET.get("sort") in dashboard.SORTS else "revenue"
     orders_synced = last_success(SyncSource.ORDERS)
     return render(
