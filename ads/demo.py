@@ -1,7 +1,8 @@
 """The demo's Amazon Ads account (the local sandbox's test credentials), its profiles,
 and what the sandbox's reports hold for the demo days, stored through the same parser
 and writer the collect phase uses: campaign and advertised-product days, their reports
-marked completed, and the campaigns, ad groups, ads, keywords and targets."""
+marked completed, and the campaigns, ad groups, ads, keywords and targets. The daily
+rollup (with the ad columns) is built once afterwards, by orders.demo.finish."""
 
 import datetime as dt
 
@@ -20,7 +21,10 @@ DEMO_MARKETPLACES = {"US", "CA"}  # where the demo sells (orders/demo.py)
 def seed(rng, out, options=None):
     options = options or {}
     if options.get("scale") == "large":
-        return  # the large dataset measures the sales dashboard only
+        from ads import large
+
+        large.seed(out)
+        return
     days = options.get("days") or DEMO_DAYS
     account, created = AdsAccount.objects.get_or_create(
         region="NA",
@@ -67,7 +71,7 @@ def seed(rng, out, options=None):
                     profile=profile, report_type=report_type, date=day,
                     report_id=f"demo-{profile.profile_id}-{report_type}-{day}", requested_at=now,
                 )  # fmt: skip
-                stored += sync.store_rows(report, rows, now)
+                stored += sync.store_rows(report, rows, now, rebuild=False)
                 reports += 1
     out.write(
         f"Sponsored Products: {len(profiles)} profiles, {reports} daily reports "

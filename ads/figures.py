@@ -22,6 +22,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ads.models import AdsProfile, AdsReport, AdvertisedProductDaily, CampaignDaily, ReportStatus
@@ -34,6 +35,7 @@ from orders.rollup import SKU_DAY_COLUMNS, Rates
 
 AD_SUMS = ["spend", "sales", "same_sku_sales", "clicks", "impressions", "ad_orders", "ad_units"]
 MONEY_SUMS = {"spend", "sales", "same_sku_sales"}
+CENT = Decimal("0.01")
 
 
 def _window(window) -> int:
@@ -133,32 +135,47 @@ def ad_metrics(sums: dict, revenue=None) -> dict:
 # --- ads dashboard ---------------------------------------------------------------------------
 
 
-def _campaign_sums(period, local, window) -> tuple[dict, dict]:
-    """Totals and per-day sums of the campaign report."""
-    total, by_day = {}, defaultdict(dict)
-    for row, _missing in _converted(_ad_query(CampaignDaily, period, window, []), period, local):
-        _add(total, row)
-        _add(by_day[row["date"]], row)
-    return total, by_day
-
-
-def _revenue_by_day(period, local) -> dict:
+def rollup_aggregates(local: bool, window: int, daily: bool = False) -> dict:
+    """Sum expressions of the rollup's ad columns (DailyTotals, or DailySales when
+    `daily`), named as `ad_metrics` reads them, with the revenue beside."""
     sfx = "" if local else "_rc"
-    rows = (
-        dashboard.totals_of(period)
-        .values("date")
-        .annotate(gross=Sum(f"gross_sales{sfx}"), promotions=Sum(f"promotions{sfx}"))
-    )
-    return {r["date"]: (r["gross"] or 0) - (r["promotions"] or 0) for r in rows}
+    sums = {
+        "spend": Sum(f"ad_spend{sfx}"),
+        "sales": Sum(f"ad_sales_{window}d{sfx}"),
+        "same_sku_sales": Sum(f"ad_same_sku_{window}d{sfx}"),
+        "clicks": Coalesce(Sum("ad_clicks"), 0),
+        "impressions": Coalesce(Sum("ad_impressions"), 0),
+        "ad_orders": Coalesce(Sum(f"ad_orders_{window}d"), 0),
+        "ad_units": Coalesce(Sum(f"ad_units_{window}d"), 0),
+        "gross": Sum(f"gross_sales{sfx}"),
+        "promotions": Sum(f"promotions{sfx}"),
+    }
+    if not local:
+        sums["rows_missing_fx"] = (
+            Count("id", filter=Q(missing_fx=True)) if daily else Coalesce(Sum("rows_missing_fx"), 0)
+        )
+    return sums
+
+
+def _revenue(sums) -> Decimal:
+    return (sums.get("gross") or Decimal(0)) - (sums.get("promotions") or Decimal(0))
+
+
+def _ads_of(sums) -> dict:
+    """The ad sums of one rollup aggregate; amounts unknown where a day had no rate."""
+    found = dict(sums)
+    if found.get("rows_missing_fx"):
+        found["missing_fx"] = True
+    return found
 
 
 def summary(period: Period, local=False, window=None) -> dict:
     window = _window(window)
 
     def one(p):
-        total, _ = _campaign_sums(p, local, window)
-        revenue = sum(_revenue_by_day(p, local).values(), Decimal(0))
-        return {**ad_metrics(total, revenue), "revenue": money(revenue)}
+        sums = dashboard.totals_of(p).aggregate(**rollup_aggregates(local, window))
+        revenue = _revenue(sums)
+        return {**ad_metrics(_ads_of(sums), revenue), "revenue": money(revenue)}
 
     def compute():
         current, previous_period = one(period), period.previous()
@@ -180,17 +197,21 @@ def summary(period: Period, local=False, window=None) -> dict:
     return _answer("ads-summary", period, local, (local, window), compute)
 
 
+def _by_day(rows, local, window) -> dict:
+    return {r["date"]: r for r in rows.values("date").annotate(**rollup_aggregates(local, window))}
+
+
 def timeseries(period: Period, local=False, window=None) -> dict:
     window = _window(window)
 
     def compute():
-        _, by_day = _campaign_sums(period, local, window)
-        revenue = _revenue_by_day(period, local)
+        by_day = _by_day(dashboard.totals_of(period), local, window)
         settling = _settling(period)
         first = dt.date.fromisoformat(settling["settling_from"])
         points = []
         for day in dashboard.buckets(period, "day"):
-            metrics = ad_metrics(by_day.get(day, {}), revenue.get(day))
+            sums = by_day.get(day, {})
+            metrics = ad_metrics(_ads_of(sums), _revenue(sums))
             points.append({"date": day.isoformat(), **metrics, "settling": day >= first})
         return {"window_days": window, "points": points, **settling}
 
@@ -244,104 +265,104 @@ def coverage(period: Period, now=None) -> dict:
 SORTS = {"spend", "revenue", "net_profit", "acos", "tacos", "net_margin"}
 
 
-def _sku_ads(period, local, window) -> dict:
-    by_sku = defaultdict(dict)
-    rows = _ad_query(AdvertisedProductDaily, period, window, ["advertised_sku"])
-    for row, _missing in _converted(rows, period, local):
-        bucket = by_sku[(row["profile__marketplace__code"], row["advertised_sku"])]
-        _add(bucket, row)
-        if row["unmapped"]:
-            bucket["unmapped"] = True
-    return by_sku
+# How the SKU table orders, in SQL over sku_sums' rows (unknown values last).
+_ORDER = {
+    "spend": "COALESCE(ad_spend, 0) DESC",
+    "revenue": "COALESCE(revenue, 0) DESC",
+    "net_profit": "net_profit DESC NULLS LAST",
+    "net_margin": "net_profit * 1.0 / NULLIF(revenue, 0) DESC NULLS LAST",
+    "acos": "ad_spend * 1.0 / NULLIF(ad_sales, 0) ASC NULLS LAST",
+    "tacos": "ad_spend * 1.0 / NULLIF(revenue, 0) ASC NULLS LAST",
+}
+MAX_ROWS = 5000
 
 
-def _sku_sales(period, local) -> dict:
-    """Per (marketplace, SKU): the rollup's figures (revenue, fees, refunds, COGS)."""
-    from django.db import connection
-
-    from catalog.models import Marketplace
-
-    sql, params = dashboard.sku_sums(period, local)
-    codes = dict(Marketplace.objects.values_list("pk", "code"))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [c[0] for c in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    found = {}
-    for row in rows:
-        key = (codes[row.pop("marketplace_id")], row.pop("seller_sku"))
-        row.pop("sku_count", None)
-        listing = row.pop("listing_id")
-        row["skus_missing_cogs"] = 1 if row.get("rows_missing_cogs") else 0
-        found[key] = (listing, dashboard.figures(row))
-    return found
-
-
-def sku_profitability(period: Period, local=False, window=None, sort="spend") -> dict:
+def sku_profitability(period: Period, local=False, window=None, sort="spend", limit=None,
+                      offset=0) -> dict:  # fmt: skip
+    """Per marketplace and SKU of the period (sales or ad spend): the rollup's sums,
+    ordered and cut (`limit`, `offset`) in the database."""
     window = _window(window)
+    limit = min(limit or MAX_ROWS, MAX_ROWS)
 
     def compute():
-        sales = _sku_sales(period, local)
-        ads = _sku_ads(period, local, window)
-        gaps = {code for code, c in coverage(period).items() if c["days_missing"]}
-        keys = set(sales) | set(ads)
-        listings = {k: sales[k][0] for k in keys if k in sales and sales[k][0]}
-        titles = dict(
-            Listing.objects.filter(pk__in=set(listings.values())).values_list(
-                "pk", "product__title"
-            )
+        from django.db import connection
+
+        from catalog.models import Marketplace
+
+        sums, params = dashboard.sku_sums(period, local, ads=True)
+        complete = "rows_missing_cogs = 0 AND rows_missing_fees = 0" + (
+            "" if local else " AND rows_missing_fx = 0"
         )
-        rows = []
-        for key in keys:
-            listing, figures = sales.get(key, (None, None))
-            rows.append(_sku_row(key, figures, ads.get(key, {}), key[0] in gaps,
-                                 titles.get(listing, "")))  # fmt: skip
-        rows.sort(key=_sort_key(sort))
-        return {"window_days": window, "sort": sort, "rows": rows, **_settling(period)}
+        query = f"""WITH sku AS ({sums}), ranked AS (
+                SELECT sku.*, ad_sales_{window}d AS ad_sales,
+                    CASE WHEN {complete} THEN COALESCE(profit_known, 0) - COALESCE(ad_spend, 0)
+                    END AS net_profit
+                FROM sku)
+            SELECT * FROM ranked
+            ORDER BY {_ORDER[sort]}, seller_sku, marketplace_id LIMIT %s OFFSET %s"""
+        with connection.cursor() as cursor:
+            cursor.execute(query, [*params, limit, offset])
+            names = [c[0] for c in cursor.description]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        codes = dict(Marketplace.objects.values_list("pk", "code"))
+        gaps = {code for code, c in coverage(period).items() if c["days_missing"]}
+        titles = dict(
+            Listing.objects.filter(pk__in={r["listing_id"] for r in rows if r["listing_id"]})
+            .values_list("pk", "product__title")
+        )  # fmt: skip
+        items = []
+        count = 0
+        for row in rows:
+            count = row.pop("sku_count")
+            code = codes[row.pop("marketplace_id")]
+            items.append(_sku_row(code, row, window, code in gaps, titles))
+        return {"window_days": window, "sort": sort, "count": count, "offset": offset,
+                "rows": items, **_settling(period)}  # fmt: skip
 
-    return _answer("ads-skus", period, local, (local, window, sort), compute)
+    extra = (local, window, sort, limit, offset)
+    return _answer("ads-skus", period, local, extra, compute)
 
 
-def _sort_key(sort):
-    """Largest first (smallest first for ACOS and TACoS); unknown values last."""
-    sign = 1 if sort in ("acos", "tacos") else -1
-
-    field = {"spend": "ad_spend"}.get(sort, sort)
-
-    def key(row):
-        value = row.get(field)
-        return (value is None, sign * (value or 0), row["marketplace"], row["sku"])
-
-    return key
+def _dec(value) -> Decimal:
+    """A sum as Decimal (SQLite sums money as float): to the cent, 0 when null."""
+    return Decimal(str(value)).quantize(CENT) if value is not None else Decimal(0)
 
 
-def _sku_row(key, figures, ad_sums, attribution_gap, title) -> dict:
-    code, sku = key
-    flags = []
-    revenue = Decimal(str(figures["revenue"])) if figures else Decimal(0)
-    metrics = ad_metrics(ad_sums, revenue)
-    spend = None if metrics["missing_fx"] else Decimal(str(metrics["spend"] or 0))
-    same_sku = ad_sums.get("same_sku_sales")
-    attributed = None if metrics["missing_fx"] else (same_sku or Decimal(0))
-    gross_profit = figures["gross_profit"] if figures else None
-    if figures and figures["missing"]["cogs"]:
-        flags.append("missing_cogs")
-    if attribution_gap:
-        flags.append("missing_attribution")
-    if ad_sums.get("unmapped") or (figures is None and ad_sums):
-        flags.append("missing_mapping")
-    if metrics["missing_fx"] or (figures and figures["missing"]["fx"]):
-        flags.append("missing_fx")
-    if figures and figures["missing"]["fees"]:
-        flags.append("missing_fees")
-    gross = Decimal(str(gross_profit)) if gross_profit is not None else None
+def _sku_row(code, row, window, attribution_gap, titles) -> dict:
+    sku, listing = row.pop("seller_sku"), row.pop("listing_id")
+    row["skus_missing_cogs"] = 1 if row.get("rows_missing_cogs") else 0
+    figures = dashboard.figures(row)
+    revenue = Decimal(str(figures["revenue"]))
+    ads = {
+        "spend": _dec(row["ad_spend"]), "sales": _dec(row[f"ad_sales_{window}d"]),
+        "clicks": row["ad_clicks"], "impressions": row["ad_impressions"],
+        "ad_orders": row[f"ad_orders_{window}d"], "ad_units": row[f"ad_units_{window}d"],
+        "missing_fx": figures["missing"]["fx"],
+    }  # fmt: skip
+    metrics = ad_metrics(ads, revenue)
+    known = not metrics["missing_fx"]
+    spend = Decimal(str(metrics["spend"])) if known else None
+    attributed = _dec(row[f"ad_same_sku_{window}d"]) if known else None
+    gross = figures["gross_profit"]
+    gross = Decimal(str(gross)) if gross is not None else None
     net = gross - spend if gross is not None and spend is not None else None
+    flags = [
+        flag
+        for flag, on in (
+            ("missing_cogs", figures["missing"]["cogs"]),
+            ("missing_attribution", attribution_gap),
+            ("missing_mapping", bool(row.get("rows_unmapped"))),
+            ("missing_fx", figures["missing"]["fx"]),
+            ("missing_fees", figures["missing"]["fees"]),
+        )
+        if on
+    ]
     return {
         "marketplace": code,
         "sku": sku,
-        "title": title,
+        "title": titles.get(listing, ""),
         "revenue": money(revenue),
-        "units": figures["units"] if figures else 0,
+        "units": figures["units"],
         "ad_spend": money(spend),
         "ad_sales": metrics["sales"],
         "attributed_sales": money(attributed),
@@ -353,11 +374,11 @@ def _sku_row(key, figures, ad_sums, attribution_gap, title) -> dict:
         "tacos": metrics["tacos"],
         "clicks": metrics["clicks"],
         "ad_orders": metrics["orders"],
-        "fees": figures["fees"]["total"] if figures else 0.0,
-        "refunds": figures["refunds"]["amount"] if figures else 0.0,
-        "cogs": figures["cogs"] if figures else 0.0,
-        "gross_profit": money(gross) if figures else 0.0,
-        "net_profit": money(net) if figures else money(-spend) if spend is not None else None,
+        "fees": figures["fees"]["total"],
+        "refunds": figures["refunds"]["amount"],
+        "cogs": figures["cogs"],
+        "gross_profit": money(gross),
+        "net_profit": money(net),
         "net_margin": ratio(net, revenue) if net is not None and revenue else None,
         "break_even_acos": ratio(gross, revenue) if gross is not None and revenue else None,
         "warning_flags": flags,
@@ -371,7 +392,6 @@ def sku_timeseries(period: Period, sku: str, local=False, window=None) -> dict:
     def compute():
         from orders.models import DailySales
 
-        sfx = "" if local else "_rc"
         daily = DailySales.objects.filter(date__range=(period.start, period.end), seller_sku=sku)
         if period.marketplace != ALL:
             daily = daily.filter(marketplace__code=period.marketplace)
@@ -379,27 +399,21 @@ def sku_timeseries(period: Period, sku: str, local=False, window=None) -> dict:
         incomplete = Q(missing_cogs=True) | Q(missing_fees=True)
         if not local:
             incomplete |= Q(missing_fx=True)
-        sales = {
+        by_day = {
             row["date"]: row
             for row in daily.values("date").annotate(
+                **rollup_aggregates(local, window, daily=True),
                 units=Sum("units"),
-                gross=Sum(f"gross_sales{sfx}"),
-                promotions=Sum(f"promotions{sfx}"),
                 profit=Sum(RawSQL(profit, [], output_field=MONEY)),  # noqa: S611 (a constant)
                 incomplete=Count("id", filter=incomplete),
             )
         }
-        rows = _ad_query(AdvertisedProductDaily, period, window, ["advertised_sku"]).filter(
-            advertised_sku=sku
-        )
-        by_day = defaultdict(dict)
-        for row, _missing in _converted(rows, period, local):
-            _add(by_day[row["date"]], row)
+        first = settling_from(period)
         points = []
         for day in dashboard.buckets(period, "day"):
-            row = sales.get(day) or {}
-            revenue = (row.get("gross") or 0) - (row.get("promotions") or 0)
-            metrics = ad_metrics(by_day.get(day, {}), revenue)
+            row = by_day.get(day) or {}
+            revenue = _revenue(row)
+            metrics = ad_metrics(_ads_of(row), revenue)
             gross = None if row.get("incomplete") else (row.get("profit") or Decimal(0))
             spend = None if metrics["missing_fx"] else Decimal(str(metrics["spend"] or 0))
             points.append(
@@ -415,11 +429,9 @@ def sku_timeseries(period: Period, sku: str, local=False, window=None) -> dict:
                     "net_profit": money(gross - spend)
                     if gross is not None and spend is not None
                     else None,
+                    "settling": day >= first,
                 }
             )
-        first = settling_from(period)
-        for point in points:
-            point["settling"] = point["date"] >= first.isoformat()
         return {"sku": sku, "window_days": window, "points": points, **_settling(period)}
 
     return _answer("ads-sku-series", period, local, (sku, local, window), compute)
@@ -435,19 +447,26 @@ def amazon_report(period: Period, local=False, window=None) -> dict:
     window = _window(window)
 
     def compute():
+        ad_sums = {
+            f"ads_{k}": v
+            for k, v in rollup_aggregates(local, window).items()
+            if k not in ("rows_missing_fx", "gross", "promotions")  # the totals' own
+        }
         rows = {
             r.pop("date"): r
             for r in dashboard.totals_of(period)
             .values("date")
-            .annotate(**dashboard.total_aggregates(local))
+            .annotate(**dashboard.total_aggregates(local), **ad_sums)
         }
-        _, ads = _campaign_sums(period, local, window)
         settling = _settling(period)
         first = dt.date.fromisoformat(settling["settling_from"])
         points, totals = [], defaultdict(Decimal)
         for day in dashboard.buckets(period, "day"):
-            figures = dashboard.figures(rows.get(day) or {})
-            metrics = ad_metrics(ads.get(day, {}), figures["revenue"])
+            row = rows.get(day) or {}
+            figures = dashboard.figures({k: v for k, v in row.items() if not k.startswith("ads_")})
+            ads = {k.removeprefix("ads_"): v for k, v in row.items() if k.startswith("ads_")}
+            ads["rows_missing_fx"] = row.get("rows_missing_fx")
+            metrics = ad_metrics(_ads_of(ads), figures["revenue"])
             fees = figures["fees"]["total"]
             spend = metrics["spend"]
             payout = (

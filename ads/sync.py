@@ -46,7 +46,7 @@ from ads.models import (
 )
 from catalog.models import Listing, SkuSource
 from catalog.services import sku_observe
-from orders import dashboard
+from orders import dashboard, rollup
 from orders.models import SyncRun, SyncSource
 from orders.sync import new_run, run_sync
 
@@ -65,6 +65,7 @@ WINDOW_COLUMNS = {
     )
 }
 METRIC_COLUMNS = ["impressions", "clicks", "cost", *WINDOW_COLUMNS]
+METRIC_FIELDS = ["impressions", "clicks", "cost", *WINDOW_COLUMNS.values()]
 COLUMNS = {
     ReportType.CAMPAIGNS: [
         "date", "campaignId", "campaignName", "campaignStatus", "campaignBudgetAmount",
@@ -288,9 +289,10 @@ def store_report(client, report: AdsReport, url: str, now) -> int:
 BATCH = 5000  # rows written at a time: memory stays flat however big the report
 
 
-def store_rows(report: AdsReport, rows, now) -> int:
+def store_rows(report: AdsReport, rows, now, rebuild=True) -> int:
     """Parse every row of a report's file (any iterable, streamed) and replace the
-    profile's rows of its day, in one transaction with marking the report completed; a
+    profile's rows of its day, in one transaction with marking the report completed and
+    (advertised products, unless `rebuild` is off) rebuilding that day's daily rollup; a
     bad row refuses them all (nothing of the file is kept)."""
     profile = report.profile
     product = report.report_type == ReportType.ADVERTISED_PRODUCT
@@ -332,6 +334,8 @@ def store_rows(report: AdsReport, rows, now) -> int:
         report.completed_at = now
         report.error = ""
         report.save()
+        if product and rebuild and profile.marketplace_id is not None:
+            rollup.rebuild({(profile.marketplace_id, report.date)})  # bumps the cache
         dashboard.bump_generation()  # cached figures read these rows
     return count
 

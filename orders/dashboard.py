@@ -387,10 +387,10 @@ def marketplaces(period: Period) -> dict:
     return framed(period, False, cached("marketplaces", period, "", compute))
 
 
-def sku_sums(period: Period, local: bool):
+def sku_sums(period: Period, local: bool, ads: bool = False):
     """The SQL (and params) of one row per marketplace and SKU of the period with the
-    sums `figures` reads: whole months from MonthlySkuTotals, the days at the period's
-    edges from DailySales."""
+    sums `figures` reads (and with `ads` the ad columns): whole months from
+    MonthlySkuTotals, the days at the period's edges from DailySales."""
     from orders.rollup import SKU_DAY_COLUMNS, month_end
 
     first_full = period.start if period.start.day == 1 else month_end(period.start)
@@ -411,6 +411,11 @@ def sku_sums(period: Period, local: bool):
     counts = ["units", "orders", "refund_units", "sessions", "page_views", "rows",
               "rows_missing_cogs", "rows_missing_fees", "rows_fees_estimated",
               "rows_sales_estimated", *([] if local else ["rows_missing_fx"])]  # fmt: skip
+    if ads:
+        from orders.rollup import AD_AMOUNTS, AD_COUNTS
+
+        amounts += AD_AMOUNTS
+        counts += [*AD_COUNTS, "rows_unmapped"]
     # Only the columns of the currency asked for: half the work per row.
     columns = {name: f"{name}{sfx}" for name in amounts} | {name: name for name in counts}
     parts, part_params = [], []

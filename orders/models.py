@@ -395,7 +395,34 @@ ROLLUP_AMOUNTS = [
 ]
 
 
-class DailySales(models.Model):
+class AdColumns(models.Model):
+    """Sponsored Products of the row's SKU and day (ads.AdvertisedProductDaily summed):
+    spend, ad sales for both attribution windows (every SKU bought after the click, and
+    the advertised SKU's own), clicks, impressions, ad orders and units. Money in the
+    marketplace currency and (`_rc`) the reporting currency, null without an FX rate."""
+
+    ad_spend = models.DecimalField(**MONEY, default=0)
+    ad_sales_7d = models.DecimalField(**MONEY, default=0)
+    ad_sales_14d = models.DecimalField(**MONEY, default=0)
+    ad_same_sku_7d = models.DecimalField(**MONEY, default=0)
+    ad_same_sku_14d = models.DecimalField(**MONEY, default=0)
+    ad_spend_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    ad_sales_7d_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    ad_sales_14d_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    ad_same_sku_7d_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    ad_same_sku_14d_rc = models.DecimalField(**MONEY, null=True, blank=True)
+    ad_clicks = models.IntegerField(default=0)
+    ad_impressions = models.IntegerField(default=0)
+    ad_orders_7d = models.IntegerField(default=0)
+    ad_orders_14d = models.IntegerField(default=0)
+    ad_units_7d = models.IntegerField(default=0)
+    ad_units_14d = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class DailySales(AdColumns):
     """One marketplace-local day of one seller SKU on one marketplace: what sold, what
     Amazon took, what came back, what it cost. Dashboards read only this table.
 
@@ -483,7 +510,7 @@ class DailySales(models.Model):
         return f"{self.date} {self.seller_sku}: {self.units} units"
 
 
-class DailyTotals(models.Model):
+class DailyTotals(AdColumns):
     """DailySales summed per marketplace-local date and marketplace: what the summary,
     timeseries and marketplace figures read (a year is a few hundred rows per
     marketplace, not a row per SKU and day). Rebuilt with the DailySales rows it sums.
@@ -527,6 +554,7 @@ class DailyTotals(models.Model):
     rows_missing_fx = models.IntegerField(default=0)
     rows_fees_estimated = models.IntegerField(default=0)
     rows_sales_estimated = models.IntegerField(default=0)
+    rows_unmapped = models.IntegerField(default=0)
 
     class Meta:
         ordering = ["-date", "marketplace"]
@@ -539,7 +567,7 @@ class DailyTotals(models.Model):
         return f"{self.date} {self.marketplace_id}: {self.units} units"
 
 
-class MonthlySkuTotals(models.Model):
+class MonthlySkuTotals(AdColumns):
     """DailySales summed per calendar month, marketplace and seller SKU: what the
     per-SKU table of a long period reads (a year is twelve rows per SKU, not 365), with
     the days at the period's edges taken from DailySales. Rebuilt with the DailySales
@@ -592,6 +620,7 @@ class MonthlySkuTotals(models.Model):
     rows_missing_fx = models.IntegerField(default=0)
     rows_fees_estimated = models.IntegerField(default=0)
     rows_sales_estimated = models.IntegerField(default=0)
+    rows_unmapped = models.IntegerField(default=0)
 
     class Meta:
         ordering = ["-month", "marketplace", "seller_sku"]

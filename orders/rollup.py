@@ -129,6 +129,7 @@ def compute(start: dt.date, end: dt.date, marketplace_pks=None) -> list[DailySal
                 "actual": [ZERO, ZERO, ZERO],
                 "listing_id": None,
                 "sales_estimated": False,
+                "ads": None,  # {name: amount or count} in the marketplace currency
             }
         return found
 
@@ -202,7 +203,61 @@ def compute(start: dt.date, end: dt.date, marketplace_pks=None) -> list[DailySal
         entry["sessions"] += sessions or 0
         entry["page_views"] += views or 0
 
+    # Sponsored Products of each advertised SKU (the profile's day is the marketplace's).
+    where_a, a_params = _marketplace_filter("p.marketplace_id", marketplace_pks)
+    for day, mpk, sku, listing_id, currency, *sums in _sql(
+        f"""SELECT a.date, p.marketplace_id, a.advertised_sku, MAX(a.listing_id), a.currency,
+            SUM(a.cost), SUM(a.sales_7d), SUM(a.sales_14d), SUM(a.sales_same_sku_7d),
+            SUM(a.sales_same_sku_14d), SUM(a.clicks), SUM(a.impressions),
+            SUM(a.purchases_7d), SUM(a.purchases_14d), SUM(a.units_sold_7d),
+            SUM(a.units_sold_14d)
+        FROM ads_advertisedproductdaily a JOIN ads_adsprofile p ON p.id = a.profile_id
+        WHERE a.date BETWEEN %s AND %s AND p.marketplace_id IS NOT NULL{where_a}
+        GROUP BY a.date, p.marketplace_id, a.advertised_sku, a.currency""",
+        [start, end, *a_params],
+    ):
+        entry = row(day, mpk, sku)
+        entry["listing_id"] = entry["listing_id"] or listing_id
+        found = entry["ads"] = entry["ads"] or {"currencies": set(), "by_currency": {}}
+        found["currencies"].add(currency)
+        sums_of = found["by_currency"].setdefault(currency, {})
+        for name, value in zip(AD_AMOUNTS + AD_COUNTS, sums, strict=True):
+            value = (_dec(value) or ZERO) if name in AD_AMOUNTS else int(value or 0)
+            sums_of[name] = sums_of.get(name, 0) + value
+
     return _finish(rows, end)
+
+
+AD_AMOUNTS = ["ad_spend", "ad_sales_7d", "ad_sales_14d", "ad_same_sku_7d", "ad_same_sku_14d"]
+AD_COUNTS = ["ad_clicks", "ad_impressions", "ad_orders_7d", "ad_orders_14d", "ad_units_7d",
+             "ad_units_14d"]  # fmt: skip
+
+
+def _ad_values(ads, marketplace, day, rates) -> dict:
+    """The row's ad columns: amounts converted into the marketplace currency (a profile
+    normally reports in it) and the reporting currency; counts as they are."""
+    values = dict.fromkeys(AD_COUNTS, 0)
+    values.update(dict.fromkeys(AD_AMOUNTS, ZERO))
+    if not ads:
+        values.update({f"{name}_rc": ZERO for name in AD_AMOUNTS})
+        return values
+    missing = False
+    for currency, sums in ads["by_currency"].items():
+        for name in AD_COUNTS:
+            values[name] += sums.get(name, 0)
+        for name in AD_AMOUNTS:
+            local = _convert(sums.get(name, ZERO), currency, marketplace, day, rates)
+            if local is None:
+                missing = True
+                continue
+            values[name] += local
+    rate = rates.on(marketplace.currency, day)
+    for name in AD_AMOUNTS:
+        values[name] = values[name].quantize(CENT)
+        values[f"{name}_rc"] = (
+            None if missing or rate is None else (values[name] * rate).quantize(CENT)
+        )
+    return values
 
 
 def _finish(rows: dict, end: dt.date) -> list[DailySales]:
@@ -219,6 +274,7 @@ def _finish(rows: dict, end: dt.date) -> list[DailySales]:
     )
     currencies = {m.currency for m in marketplaces.values()}
     currencies |= {c for entries in costs.by_key.values() for _, (_, c) in entries}
+    currencies |= {c for entry in rows.values() if entry["ads"] for c in entry["ads"]["currencies"]}
     rates = Rates(currencies, end)
 
     result = []
@@ -279,6 +335,7 @@ def _finish(rows: dict, end: dt.date) -> list[DailySales]:
                 page_views=entry["page_views"],
                 **{k: None if v is None else v.quantize(CENT) for k, v in amounts.items()},
                 **converted,
+                **_ad_values(entry["ads"], marketplace, day, rates),
                 sales_estimated=entry["sales_estimated"],
                 fees_estimated=fees_estimated,
                 missing_fees=missing_fees,
@@ -389,6 +446,9 @@ SKU_DAY_COLUMNS = {
     "revenue_known_rc": f"CASE WHEN {_COMPLETE_RC} THEN {_REVENUE.format(s='_rc')} END",
     "rows": "1",
     **{name: f"CASE WHEN {flag} THEN 1 ELSE 0 END" for name, flag in TOTAL_FLAGS.items()},
+    "rows_unmapped": "CASE WHEN unmapped THEN 1 ELSE 0 END",
+    **{f"{name}{s}": f"{name}{s}" for s in ("", "_rc") for name in AD_AMOUNTS},
+    **{name: name for name in AD_COUNTS},
 }
 
 

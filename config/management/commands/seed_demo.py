@@ -6,7 +6,8 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-# Apps seed in dependency order; each may add `demo.py` with `seed(rng, out, options)`.
+# Apps seed in dependency order; each may add `demo.py` with `seed(rng, out, options)`,
+# and `finish(out, options)` for what needs every app's data, run after all seeds.
 DEMO_APPS = ["accounts", "catalog", "orders", "ads", "forecasting", "alerts"]
 
 
@@ -39,12 +40,19 @@ class Command(BaseCommand):
 
         # The demo builds its rollup itself, once: no rebuild per cost or rate added.
         with signals.paused(), transaction.atomic():
+            modules = []
             for label in DEMO_APPS:
                 module_name = f"{apps.get_app_config(label).name}.demo"
                 if find_spec(module_name) is None:
                     continue
+                module = import_module(module_name)
                 # A separate generator per app: one app's new data never
                 # shifts another app's numbers.
                 rng = random.Random(f"{options['seed']}:{label}")
-                import_module(module_name).seed(rng, self.stdout, options)
+                module.seed(rng, self.stdout, options)
+                modules.append(module)
+            # Then what needs every app's data (the orders rollup reads the ads too).
+            for module in modules:
+                if hasattr(module, "finish"):
+                    module.finish(self.stdout, options)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
