@@ -192,6 +192,8 @@ class SkuProfitabilityApi(AdsFiguresApi):
         parameters=[
             *ADS_PARAMETERS,
             OpenApiParameter("sort", str, enum=sorted(figures.SORTS)),
+            OpenApiParameter("limit", int, description=f"rows (default {figures.PAGE_ROWS})"),
+            OpenApiParameter("offset", int),
         ],
         responses=OpenApiTypes.OBJECT,
     )
@@ -203,6 +205,8 @@ class SkuProfitabilityApi(AdsFiguresApi):
                 local=q.local,
                 window=q.validated_data.get("window"),
                 sort=q.validated_data["sort"],
+                limit=q.validated_data["limit"],
+                offset=q.validated_data["offset"],
             )
         )
 

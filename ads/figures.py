@@ -275,6 +275,7 @@ _ORDER = {
     "tacos": "ad_spend * 1.0 / NULLIF(revenue, 0) ASC NULLS LAST",
 }
 MAX_ROWS = 5000
+PAGE_ROWS = 200  # what the Attribution page and the API show unless asked for more
 
 
 def sku_profitability(period: Period, local=False, window=None, sort="spend", limit=None,

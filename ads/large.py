@@ -71,7 +71,6 @@ def seed(out, days: int = DAYS) -> int:
         lst for lst in listings
         if zlib.crc32(f"ads:{lst.marketplace.code}:{lst.seller_sku}".encode()) % 10 < 8
     ]  # fmt: skip
-    products, campaigns = sync._writer(AdvertisedProductDaily), sync._writer(CampaignDaily)
     written = 0
     with transaction.atomic():
         day = first
@@ -86,8 +85,12 @@ def seed(out, days: int = DAYS) -> int:
                     total = by_campaign.setdefault(row["campaign_id"], _campaign(row))
                     for name in sync.METRIC_FIELDS:
                         total[name] += row[name]
-            products(batch)
-            campaigns(list(by_campaign.values()))
+            with sync._writer(AdvertisedProductDaily) as write:
+                for row in batch:
+                    write(row)
+            with sync._writer(CampaignDaily) as write:
+                for row in by_campaign.values():
+                    write(row)
             AdsReport.objects.bulk_create(
                 [
                     AdsReport(

@@ -71,6 +71,9 @@ class AdsQuerySerializer(DashboardQuerySerializer):
 
     window = serializers.ChoiceField(choices=[7, 14], required=False)
     sort = serializers.ChoiceField(choices=sorted(figures.SORTS), default="spend")
+    limit = serializers.IntegerField(default=figures.PAGE_ROWS, min_value=1,
+                                     max_value=figures.MAX_ROWS)  # fmt: skip
+    offset = serializers.IntegerField(default=0, min_value=0, max_value=1_000_000)
     sku = serializers.CharField(required=False, max_length=64)
 
     def validate_sku(self, value):

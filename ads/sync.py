@@ -19,7 +19,9 @@ up to ADS_MAX_REPORT_ATTEMPTS; after that they are given up with the error kept,
 which the data health page and the alerts show.
 """
 
+import contextlib
 import datetime as dt
+import operator
 import re
 import time
 import zoneinfo
@@ -286,7 +288,7 @@ def store_report(client, report: AdsReport, url: str, now) -> int:
     return store_rows(report, client.rows(url), now)
 
 
-BATCH = 5000  # rows written at a time: memory stays flat however big the report
+BATCH = 5000  # rows per bulk_create where there is no COPY (SQLite)
 
 
 def store_rows(report: AdsReport, rows, now, rebuild=True) -> int:
@@ -309,21 +311,15 @@ def store_rows(report: AdsReport, rows, now, rebuild=True) -> int:
     with transaction.atomic():
         # Restated: the day's rows are replaced whole by the newest report of it.
         model.objects.filter(profile=profile, date=report.date).delete()
-        write = _writer(model)
-        batch = []
-        for number, row in _numbered(rows):
-            values = parse(profile, report.date, row, number, now)
-            if product:
-                values["listing_id"] = listings.get(values["advertised_sku"])
-                if values["listing_id"] is None:
-                    unmapped.setdefault(values["advertised_sku"], values["advertised_asin"])
-            batch.append(values)
-            if len(batch) >= BATCH:
-                write(batch)
-                count += len(batch)
-                batch = []
-        write(batch)
-        count += len(batch)
+        with _writer(model) as write:
+            for number, row in _numbered(rows):
+                values = parse(profile, report.date, row, number, now)
+                if product:
+                    values["listing_id"] = listings.get(values["advertised_sku"])
+                    if values["listing_id"] is None:
+                        unmapped.setdefault(values["advertised_sku"], values["advertised_asin"])
+                write(values)
+                count += 1
         if profile.marketplace_id is not None:
             for sku, asin in sorted(unmapped.items()):
                 # Seen in ads without a listing: data health lists it for mapping.
@@ -340,23 +336,29 @@ def store_rows(report: AdsReport, rows, now, rebuild=True) -> int:
     return count
 
 
+@contextlib.contextmanager
 def _writer(model):
-    """A function writing a batch of field-value dicts: COPY on PostgreSQL (a report
-    may hold a million rows), bulk_create elsewhere."""
+    """A function writing one row (a dict of field values): on PostgreSQL into one COPY
+    that streams while the rows are parsed (a report may hold a million rows), elsewhere
+    bulk_create in batches."""
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     if connection.vendor != "postgresql":
-        return lambda batch: model.objects.bulk_create([model(**v) for v in batch])
-    names = [f.attname for f in fields]
+        batch = []
+
+        def add(values):
+            batch.append(model(**values))
+            if len(batch) >= BATCH:
+                model.objects.bulk_create(batch)
+                batch.clear()
+
+        yield add
+        model.objects.bulk_create(batch)
+        return
+    row_of = operator.itemgetter(*(f.attname for f in fields))
     statement = f"COPY {model._meta.db_table} ({', '.join(f.column for f in fields)}) FROM STDIN"
-
-    def write(batch):
-        if not batch:
-            return
-        with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-            for values in batch:
-                copy.write_row([values[name] for name in names])
-
-    return write
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        write_row = copy.write_row
+        yield lambda values: write_row(row_of(values))
 
 
 def _numbered(rows):
@@ -368,6 +370,8 @@ def _numbered(rows):
 
 def _int(row, name, number, required=False) -> int:
     value = row.get(name)
+    if type(value) is int:  # the common case, at once (bool is not int here)
+        return value
     if value is None and not required:
         return 0
     numeric = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
@@ -399,20 +403,34 @@ def _money(row, name, number, nullable=False) -> Decimal | None:
     return amount.quantize(Decimal("0.0001"))
 
 
+# (report column, field) of the metrics, split by kind once for the per-row loop.
+_INT_METRICS = [("impressions", "impressions"), ("clicks", "clicks")] + [
+    (column, name) for column, name in WINDOW_COLUMNS.items() if not name.startswith("sales")
+]
+_MONEY_METRICS = [("cost", "cost")] + [
+    (column, name) for column, name in WINDOW_COLUMNS.items() if name.startswith("sales")
+]
+
+
 def _metrics(row, number, report_day) -> dict:
+    """The metrics of one row. The common case (a whole number, an amount of at most four
+    decimals) is taken as it is; anything else goes through the full checks."""
     date = row.get("date")
     if date != report_day.isoformat():
         raise BadReport(f"row {number}: date {date!r} is not the report's day {report_day}")
-    values = {
-        "impressions": _int(row, "impressions", number),
-        "clicks": _int(row, "clicks", number),
-        "cost": _money(row, "cost", number),
-    }
-    for column, name in WINDOW_COLUMNS.items():
-        if name.startswith("sales"):
-            values[name] = _money(row, column, number)
-        else:
-            values[name] = _int(row, column, number)
+    get = row.get
+    values = {}
+    for column, name in _INT_METRICS:
+        value = get(column)
+        values[name] = value if type(value) is int else _int(row, column, number)
+    for column, name in _MONEY_METRICS:
+        value = get(column)
+        kind = type(value)
+        if kind is int:
+            value = Decimal(value)
+        elif kind is not Decimal or not value.is_finite() or value.as_tuple().exponent < -4:
+            value = _money(row, column, number)
+        values[name] = value
     return values
 
 

@@ -53,7 +53,9 @@ def attribution_page(request):
     """SKU profitability after ad spend, and one SKU's days."""
     period, context = _context(request)
     sort = request.GET.get("sort") if request.GET.get("sort") in figures.SORTS else "spend"
-    table = figures.sku_profitability(period, window=context["window"], sort=sort)
+    table = figures.sku_profitability(
+        period, window=context["window"], sort=sort, limit=figures.PAGE_ROWS
+    )
     skus = sorted({row["sku"] for row in table["rows"]})
     chosen = request.GET.get("sku") if request.GET.get("sku") in skus else None
     if chosen is None and table["rows"]:
@@ -62,6 +64,7 @@ def attribution_page(request):
         page_title="Attribution",
         nav="attribution",
         rows=table["rows"],
+        count=table["count"],
         settling=table,
         sort=sort,
         sorts=sorted(figures.SORTS),

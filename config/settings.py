@@ -278,6 +278,11 @@ INVENTORY_STALE_HOURS = env.int("INVENTORY_STALE_HOURS", default=24)
 # Seconds a dashboard answer stays cached (each finished sync starts a new generation
 # anyway); 0 turns the cache off.
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=6 * 3600)
+# After the rollup changes (a sync, a cost edit), a background task computes the views
+# readers open most (every period of the filter for all marketplaces, the last 30 days
+# of each, the dashboard tiles), so the first reader after a sync is not the one who
+# waits. Off: each view is computed by its first reader.
+DASHBOARD_WARM = env.bool("DASHBOARD_WARM", default=True)
 
 # --- Static files -----------------------------------------------------------
 STATIC_URL = "static/"

@@ -48,16 +48,66 @@ def generation() -> int:
     return cache.get_or_set(GENERATION_KEY, 1, timeout=None)
 
 
+WARM_QUEUED_KEY = "dashboard:warm-queued"
+
+
 def bump_generation():
-    """Called when the rollup changes (after the transaction commits)."""
+    """Called when the rollup changes: after the transaction commits, new figures are
+    asked for (and a warm-up of the most-read views is queued, one at a time)."""
 
     def bump():
         try:
             cache.incr(GENERATION_KEY)
         except ValueError:
             cache.set(GENERATION_KEY, 2, timeout=None)
+        wanted = settings.DASHBOARD_WARM and settings.DASHBOARD_CACHE_SECONDS
+        if wanted and cache.add(WARM_QUEUED_KEY, 1, timeout=600):
+            from django_q.tasks import async_task
+
+            async_task("orders.tasks.dashboard_warm", group="dashboard-warm")
 
     transaction.on_commit(bump)
+
+
+def warm(today=None) -> int:
+    """Compute the most-read views under the current generation: every period of the
+    filter (DAY_CHOICES) for all marketplaces, the default 30 days of each marketplace
+    with sales, and the dashboard tiles' periods; the sales dashboard and the ads pages.
+    Returns the views computed."""
+    from ads import figures as ads_figures
+    from catalog.filters import DAY_CHOICES, DEFAULT_DAYS, today_in
+
+    cache.delete(WARM_QUEUED_KEY)  # a change from now on queues another warm-up
+    codes = list(DailyTotals.objects.values_list("marketplace__code", flat=True).distinct())
+    markets = {m.code: m for m in Marketplace.objects.filter(code__in=codes)}
+    periods = []
+    for code in [ALL, *sorted(markets)]:
+        end = today or today_in(markets.get(code))
+        for days in DAY_CHOICES if code == ALL else (DEFAULT_DAYS,):
+            periods.append(Period(code, end - dt.timedelta(days=days - 1), end, days))
+    done = 0
+    for period in periods:
+        views = [
+            lambda p=period: summary(p),
+            lambda p=period: timeseries(p),
+            lambda p=period: top_products(p, "revenue", 10),
+            lambda p=period: ads_figures.summary(p),
+            lambda p=period: ads_figures.timeseries(p),
+            lambda p=period: ads_figures.sku_profitability(p, limit=ads_figures.PAGE_ROWS),
+        ]
+        if period.marketplace == ALL:
+            views.append(lambda p=period: marketplaces(p))
+        for view in views:
+            view()
+            done += 1
+    end = today or today_in(None)
+    for start, last in [(end, end), (end - dt.timedelta(days=1), end - dt.timedelta(days=1)),
+                        (end.replace(day=1), end)]:  # fmt: skip
+        tile = Period(ALL, start, last, None)
+        summary(tile)
+        ads_figures.summary(tile)
+        done += 2
+    return done
 
 
 def cached(name, period: Period, extra, compute):

@@ -59,6 +59,14 @@ def rollup_rebuild(start: str, end: str, marketplace_pks=None):
     return f"{rows} rollup rows {start}..{end}"
 
 
+def dashboard_warm():
+    """After the rollup changed: the most-read dashboard and ads views, computed once
+    so that their first readers find them cached."""
+    from orders import dashboard
+
+    return f"{dashboard.warm()} views warmed"
+
+
 def orders_sync_run(run_id: int):
     """A sync the owner started from the page or the API (the run row exists already)."""
     run = SyncRun.objects.get(pk=run_id)

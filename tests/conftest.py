@@ -37,6 +37,9 @@ def pytest_configure(config):
     settings.WHITENOISE_AUTOREFRESH = True
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Tasks run synchronously here: a warm-up after every rollup change would only slow
+    # the tests down (tests/orders/test_dashboard_api.py runs it on purpose).
+    settings.DASHBOARD_WARM = False
     from django_q.conf import Conf
 
     Conf.SYNC = True

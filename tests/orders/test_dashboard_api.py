@@ -334,3 +334,28 @@ def check_top_products(period, local):
     assert unranked == {k for k, v in expected.items() if v["gross_profit"] is None}
     profits = [i["gross_profit"] for i in by_profit["bottom"]]
     assert profits == sorted(profits)
+
+
+def test_a_rollup_change_warms_the_most_read_views(
+    shop_rollup, partner_client, settings, django_assert_num_queries,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    from orders import dashboard
+
+    settings.DASHBOARD_WARM = True
+    with django_capture_on_commit_callbacks(execute=True):
+        dashboard.bump_generation()  # as a sync's rebuild does; the task runs inline here
+    # The default period's views (all marketplaces, and the ads pages) are cached now.
+    for name in ("dashboard-summary", "dashboard-top-products", "ads-summary",
+                 "ads-sku-profitability"):  # fmt: skip
+        with django_assert_num_queries(2 + 2):  # auth, then the cache only
+            response = partner_client.get(reverse(name), {"days": 30, "marketplace": "ALL"})
+        assert response.status_code == 200
+    # Warmed once per change: a second bump before the warm-up ran queues no other.
+    from django.core.cache import cache
+
+    cache.add(dashboard.WARM_QUEUED_KEY, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        dashboard.bump_generation()
+    with django_assert_num_queries(2 + 2 + 4 + 5 + 5 + 1):  # not warmed: computed now
+        partner_client.get(reverse("dashboard-summary"), {"days": 30, "marketplace": "ALL"})
