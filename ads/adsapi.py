@@ -232,6 +232,12 @@ class AdsClient:
             retry_throttled=retry_throttled,
         )
 
+    def delete_report(self, profile_id, report_id) -> dict:
+        """Cancel a report (one stuck in progress: asking again while it runs draws 425)."""
+        return self.call(
+            "deleteAsyncReport", "DELETE", f"/reporting/reports/{report_id}", profile_id=profile_id
+        )
+
     def rows(self, url):
         """The report file's rows, one at a time: a pre-signed URL fetched without
         credentials, a gzip of a JSON array of objects, gunzipped and parsed as it

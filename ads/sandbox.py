@@ -66,6 +66,9 @@ def route(handler, method: str):
         return _operation(handler, "listProfiles", lambda: _profiles(handler), scoped=False)
     if path == "/reporting/reports" and method == "POST":
         return _operation(handler, "createAsyncReport", lambda: _create(handler, body))
+    if path.startswith("/reporting/reports/") and method == "DELETE":
+        report_id = path.rsplit("/", 1)[-1]
+        return _operation(handler, "deleteAsyncReport", lambda: _delete(handler, report_id))
     if path.startswith("/reporting/reports/") and method == "GET":
         report_id = path.rsplit("/", 1)[-1]
         return _operation(handler, "getAsyncReport", lambda: _status(handler, report_id))
@@ -215,6 +218,15 @@ def _status(handler, report_id):
             else:
                 report["status"] = ADS_STEPS[min(report["step"], len(ADS_STEPS) - 1)]
         return 200, _public(report, handler)
+
+
+def _delete(handler, report_id):
+    state = handler.state
+    with state.lock:
+        report = state.ads_reports.pop(report_id, None)
+    if report is None:
+        return 404, _problem("NOT_FOUND", f"Report {report_id} not found")
+    return 200, {"code": "200", "detail": "Report deleted", "reportId": report_id}
 
 
 def report_rows(state, report) -> list[dict]:

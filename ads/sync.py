@@ -260,6 +260,7 @@ def retry_or_give_up(client, account, now) -> list[str]:
     for report in retry.select_related("profile").order_by("requested_at", "id"):
         if report.status == ReportStatus.PENDING:
             report.error = f"not completed {settings.ADS_REPORT_STALE_HOURS:g} hours after asking"
+            report.save(update_fields=["error"])
         if report.attempt >= settings.ADS_MAX_REPORT_ATTEMPTS:
             report.status = ReportStatus.GAVE_UP
             report.save(update_fields=["status", "error"])
@@ -269,6 +270,13 @@ def retry_or_give_up(client, account, now) -> list[str]:
             )
             continue
         try:
+            if report.status == ReportStatus.PENDING:
+                # Still running at Amazon: cancel it, or the new request is a duplicate (425).
+                try:
+                    client.delete_report(report.profile.profile_id, report.report_id)
+                except AdsApiError as exc:
+                    if exc.status != 404:
+                        raise
             request_report(
                 client, report.profile, report.report_type, report.date,
                 attempt=report.attempt + 1, now=now,

@@ -160,6 +160,12 @@ class Handler(BaseHTTPRequestHandler):
             return self._operation("createReport", lambda: self._create_report(body))
         return self._send(404, _error_list("NotFound", f"No route for POST {url.path}"))
 
+    def do_DELETE(self):
+        url = urlparse(self.path)
+        if ads_sandbox.handles(url.path):
+            return ads_sandbox.route(self, "DELETE")
+        return self._send(404, _error_list("NotFound", f"No route for DELETE {url.path}"))
+
     def do_GET(self):
         url = urlparse(self.path)
         if ads_sandbox.handles(url.path):

@@ -248,6 +248,23 @@ def test_error_answers_follow_the_files(ads_account, ads_shop, recorded):
     assert recorder.problems() == []
 
 
+def test_a_stale_report_is_cancelled_then_asked_again_per_the_files(
+    ads_account, ads_shop, recorded, settings
+):
+    import datetime as dt
+
+    client, recorder = recorded
+    set_faults(ads_shop.server, createAsyncReport=["stuck"])
+    sync.request_reports(
+        ads_account, client=client, now=NOW, days=[1], report_types=[ReportType.CAMPAIGNS]
+    )
+    later = NOW + dt.timedelta(hours=settings.ADS_REPORT_STALE_HOURS + 1)
+    sync.collect_reports(ads_account, client=client, now=later)
+    operations = [o.spec.get("operationId") for o, *_ in recorder.exchanges if o]
+    assert "deleteAsyncReport" in operations
+    assert recorder.problems() == []
+
+
 def test_entity_lists_follow_the_files(ads_account, recorded):
     client, recorder = recorded
     run = sync.refresh_entities(ads_account, client=client, now=NOW)

@@ -230,3 +230,72 @@ def test_backfill_refuses_days_beyond_amazons_retention(ads_shop, ads_account, a
 
     with pytest.raises(ValueError, match="95"):
         sync.backfill(ads_account, days=96, client=ads_client())
+
+
+def test_a_report_pending_for_rounds_is_left_then_asked_again_when_stale(
+    ads_shop, ads_account, ads_client, settings
+):
+    client = ads_client()
+    set_faults(ads_shop.server, createAsyncReport=["stuck"])
+    sync.request_reports(
+        ads_account, client=client, now=NOW, days=[1], report_types=[ReportType.CAMPAIGNS]
+    )
+    for hours in (0, 1, 6, 20):  # rounds while Amazon keeps it PROCESSING
+        run = sync.collect_reports(ads_account, client=client, now=NOW + dt.timedelta(hours=hours))
+        assert run.status == "success", run.error
+    (report,) = AdsReport.objects.all()
+    assert (report.status, report.amazon_status, report.attempt) == (
+        ReportStatus.PENDING, "PROCESSING", 1,
+    )  # fmt: skip
+    # A day later it is asked for again (the sandbox completes the new one).
+    later = NOW + dt.timedelta(hours=settings.ADS_REPORT_STALE_HOURS + 1)
+    collect_until_done(ads_account, client, now=later)
+    report.refresh_from_db()
+    assert report.status == ReportStatus.REPLACED
+    assert "not completed" in report.error
+    assert AdsReport.objects.get(attempt=2).status == ReportStatus.COMPLETED
+    assert CampaignDaily.objects.exists()
+
+
+def test_a_429_storm_is_waited_out_within_the_bound(ads_shop, ads_account, ads_client, fake_time):
+    client = ads_client(max_wait=30)
+    set_faults(ads_shop.server, createAsyncReport=["429"] * 8 + ["ok"])
+    run = sync.request_reports(
+        ads_account, client=client, now=NOW, days=[1], report_types=[ReportType.CAMPAIGNS]
+    )
+    assert run.status == "success", run.error
+    assert run.throttled == 8 and sum(fake_time.slept) == 8.0  # Retry-After: 1, each time
+    # A storm longer than the bound fails the run with Amazon's answer, losing nothing:
+    # the report already asked for stays pending and is collected later.
+    set_faults(ads_shop.server, createAsyncReport=["429-bare"] * 50)
+    run = sync.request_reports(
+        ads_account, client=client, now=NOW, days=[2], report_types=[ReportType.CAMPAIGNS]
+    )
+    assert run.status == "failed" and "HTTP 429" in run.error and "gave up" in run.error
+    assert AdsReport.objects.filter(status=ReportStatus.PENDING).count() == 1
+    set_faults(ads_shop.server, getAsyncReport=["429"] * 3)
+    run = sync.collect_reports(ads_account, client=client, now=NOW)
+    assert run.status == "partial" and "throttled" in run.error  # stopped, not failed
+    collect_until_done(ads_account, client)
+    assert AdsReport.objects.filter(status=ReportStatus.COMPLETED).count() == 1
+
+
+def test_the_sync_page_shows_the_ads_reports(ads_shop, ads_account, ads_client, settings,
+                                            partner_client):  # fmt: skip
+    from django.urls import reverse
+
+    settings.ADS_MAX_REPORT_ATTEMPTS = 1
+    client = ads_client()
+    set_faults(ads_shop.server, createAsyncReport=["failed"])
+    sync.request_reports(
+        ads_account, client=client, now=NOW, days=[1], report_types=[ReportType.CAMPAIGNS]
+    )
+    collect_until_done(ads_account, client)
+    body = partner_client.get(reverse("sync-status-api")).json()
+    assert body["ads_reports"]["counts"]["gave_up"] == 1
+    (problem,) = body["ads_reports"]["problems"]
+    assert problem["status"] == "gave_up" and "Report generation failed" in problem["error"]
+    sources = {s["source"]: s for s in body["sources"]}
+    assert sources["ads_collect"]["last_run"]["status"] == "partial"
+    page = partner_client.get(reverse("sync-status")).content.decode()
+    assert "Ads reports" in page and "Report generation failed" in page

@@ -171,7 +171,10 @@ def latency(server: str, requests: int) -> None:
         dash.manage(f"{server}/{dash.NAME}", "seed_demo", "--scale", "large")
     database_url = f"{server}/{dash.NAME}"
     dash.manage(database_url, "migrate", "--verbosity", "0")
-    code = "import sys; from ads import large; large.seed(sys.stdout)"
+    code = (
+        "import sys; from django.core.management.base import OutputWrapper; "
+        "from ads import large; large.seed(OutputWrapper(sys.stdout))"
+    )
     seconds = dash.manage(database_url, "shell", "-c", code)
     print(f"ads data   95 days of Sponsored Products on the large dataset ({seconds:.0f} s)")
     path = "/api/ads/attribution/sku-profitability?days=30&marketplace={}"
