@@ -19,10 +19,14 @@
   };
   var config = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
 
+  // Only the page's filter travels to the charts' endpoints: other parameters of the
+  // page (a table's sort, a chosen SKU) mean something else, or nothing, to them.
+  var FILTER = ["marketplace", "days", "start", "end", "window"];
+
   function withPageFilter(url) {
     var target = new URL(url, window.location.origin);
     new URLSearchParams(window.location.search).forEach(function (value, key) {
-      if (!target.searchParams.has(key)) target.searchParams.set(key, value);
+      if (FILTER.indexOf(key) >= 0 && !target.searchParams.has(key)) target.searchParams.set(key, value);
     });
     return target.toString();
   }
