@@ -17,7 +17,7 @@ and seller SKU, built from order items, Amazon's financial events and traffic.
   (or the last earlier one); null with `missing_fx` when there is none.
 
 `rebuild(keys)` rebuilds given (marketplace pk, date) pairs and is called by the syncs
-inside their transactions; `rebuild_range` does whole date ranges, a week at a time.
+inside their transactions; `rebuild_range` does whole date ranges, a month at a time.
 """
 
 import bisect
@@ -34,6 +34,7 @@ from orders.models import NOT_COUNTED, DailySales, MonthlySkuTotals
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
+CHUNK_DAYS = 31  # rebuild_range: a month per transaction
 REBUILD_DAYS = 7  # rebuild: at most a week of days per computation
 
 
@@ -385,13 +386,11 @@ def rebuild(keys) -> int:
 
 
 def rebuild_range(start: dt.date, end: dt.date, marketplace_pks=None, progress=None) -> int:
-    """Rebuild [start, end] a week at a time, each week in its own transaction (a month
-    of a large shop computed at once held 1.2 GB); a month's per-SKU totals are rebuilt
-    with the week that writes its last day."""
+    """Rebuild [start, end] a month at a time, each month in its own transaction."""
     written = 0
     chunk_start = start
     while chunk_start <= end:
-        chunk_end = min(chunk_start + dt.timedelta(days=REBUILD_DAYS - 1), end)
+        chunk_end = min(chunk_start + dt.timedelta(days=CHUNK_DAYS - 1), end)
         with transaction.atomic():
             rows = compute(chunk_start, chunk_end, marketplace_pks)
             stale = DailySales.objects.filter(date__range=(chunk_start, chunk_end))
@@ -399,10 +398,7 @@ def rebuild_range(start: dt.date, end: dt.date, marketplace_pks=None, progress=N
                 stale = stale.filter(marketplace_id__in=marketplace_pks)
             stale.delete()
             DailySales.objects.bulk_create(rows, batch_size=2000)
-            _totals(chunk_start, chunk_end, marketplace_pks, monthly=False)
-            finished = [m for m in _months(chunk_start, chunk_end)
-                        if month_end(m) <= chunk_end or chunk_end == end]  # fmt: skip
-            _monthly(finished, marketplace_pks)
+            _totals(chunk_start, chunk_end, marketplace_pks)
             dashboard.bump_generation()
         written += len(rows)
         if progress:
@@ -456,7 +452,7 @@ SKU_DAY_COLUMNS = {
 }
 
 
-def _totals(start, end, marketplace_pks=None, days=None, monthly=True):
+def _totals(start, end, marketplace_pks=None, days=None):
     """Rebuild DailyTotals of the range (and marketplaces) from DailySales."""
     only, only_params = _marketplace_filter("marketplace_id", marketplace_pks)
     where = f"date BETWEEN %s AND %s{only}"
@@ -474,9 +470,8 @@ def _totals(start, end, marketplace_pks=None, days=None, monthly=True):
             FROM orders_dailysales WHERE {where} GROUP BY date, marketplace_id""",
             params,
         )
-    if monthly:
-        months = {_month(day) for day in days} if days is not None else _months(start, end)
-        _monthly(sorted(months), marketplace_pks)
+    months = {_month(day) for day in days} if days is not None else _months(start, end)
+    _monthly(sorted(months), marketplace_pks)
 
 
 def _month(day: dt.date) -> dt.date:
