@@ -3,6 +3,19 @@ from rest_framework import serializers
 from accounts.models import AuditLogEntry, User
 
 
+class StrictObjectMixin:
+    """A write body must be a JSON object of known fields: a typo is a 400, not a
+    silently ignored setting."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"non_field_errors": ["Send a JSON object."]})
+        unknown = set(data) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError({n: ["Unknown field."] for n in sorted(unknown)})
+        return super().to_internal_value(data)
+
+
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})

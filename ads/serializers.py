@@ -4,6 +4,7 @@ from rest_framework import serializers
 from accounts.services import mask_secret
 from ads import figures
 from ads.models import AdsAccount
+from catalog.filters import seller_sku_value
 from catalog.models import Region
 from orders.serializers import DashboardQuerySerializer
 
@@ -77,10 +78,7 @@ class AdsQuerySerializer(DashboardQuerySerializer):
     sku = serializers.CharField(required=False, max_length=64)
 
     def validate_sku(self, value):
-        value = value.strip()
-        if not value or any(c in value for c in "\r\n\t\x00"):
-            raise serializers.ValidationError("Not a seller SKU.")
-        return value
+        return seller_sku_value(value)
 
 
 class SkuCostWriteSerializer(serializers.Serializer):

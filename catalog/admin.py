@@ -76,6 +76,8 @@ class ProductAdmin(CatalogImportExportAdmin):
         "supplier",
         "case_pack",
         "lead_time_days",
+        "transit_days",
+        "min_order_quantity",
         "listing_count",
         "active",
     ]

@@ -61,6 +61,24 @@ def today_in(marketplace: Marketplace | None) -> dt.date:
     return timezone.now().astimezone(tz).date()
 
 
+def marketplace_code(value: str) -> str:
+    """A marketplace code from a query (or ALL); unknown ones are a validation error."""
+    code = value.strip().upper()
+    if code == ALL:
+        return code
+    if not Marketplace.objects.filter(code=code).exists():
+        raise serializers.ValidationError(f"Unknown marketplace {value!r}.")
+    return code
+
+
+def seller_sku_value(value: str) -> str:
+    """A seller SKU from a query or body: no control characters, not blank."""
+    value = value.strip()
+    if not value or any(c in value for c in "\r\n\t\x00"):
+        raise serializers.ValidationError("Not a seller SKU.")
+    return value
+
+
 class PeriodQuerySerializer(serializers.Serializer):
     marketplace = serializers.CharField(required=False, default=ALL, max_length=8)
     days = serializers.IntegerField(required=False, min_value=1, max_value=MAX_DAYS)
@@ -68,12 +86,7 @@ class PeriodQuerySerializer(serializers.Serializer):
     end = serializers.DateField(required=False)
 
     def validate_marketplace(self, value):
-        code = value.strip().upper()
-        if code == ALL:
-            return code
-        if not Marketplace.objects.filter(code=code).exists():
-            raise serializers.ValidationError(f"Unknown marketplace {value!r}.")
-        return code
+        return marketplace_code(value)
 
     def validate(self, attrs):
         start, end, days = attrs.get("start"), attrs.get("end"), attrs.get("days")

@@ -95,6 +95,17 @@ class Product(models.Model):
     lead_time_days = models.PositiveIntegerField(
         "supplier lead time (days)", default=0, help_text="Production time at the supplier."
     )
+    transit_days = models.PositiveIntegerField(
+        "transit time (days)",
+        null=True,
+        blank=True,
+        help_text="Supplier to Amazon's warehouse. Empty: the RESTOCK_TRANSIT_DAYS setting.",
+    )
+    min_order_quantity = models.PositiveIntegerField(
+        "minimum order (units)",
+        default=0,
+        help_text="The supplier's minimum order quantity (0: none).",
+    )
 
     class Meta:
         ordering = ["sku"]
@@ -241,6 +252,12 @@ class InventoryLevel(models.Model):
     location = models.CharField(max_length=16, choices=Location.choices, default=Location.FBA)
     available = models.PositiveIntegerField(default=0)
     reserved = models.PositiveIntegerField(default=0)
+    reserved_transfer = models.PositiveIntegerField(
+        "reserved for transfer",
+        default=0,
+        help_text="Of reserved: moving between Amazon warehouses or being processed there "
+        "(still the seller's stock, unlike units reserved for customer orders).",
+    )
     inbound_working = models.PositiveIntegerField(default=0)
     inbound_shipped = models.PositiveIntegerField(default=0)
     inbound_receiving = models.PositiveIntegerField(default=0)
@@ -262,11 +279,38 @@ class InventoryLevel(models.Model):
         return f"{self.listing} @ {self.get_location_display()}: {self.available}"
 
     @property
+    def on_hand(self):
+        """Stock the seller still owns at Amazon: sellable plus moving between warehouses."""
+        return self.available + self.reserved_transfer
+
+    @property
     def inbound(self):
         return self.inbound_working + self.inbound_shipped + self.inbound_receiving
 
     def is_stale(self, now=None):
         return self.as_of < stale_cutoff(now)
+
+
+class StockDay(models.Model):
+    """The lowest sellable stock seen for a listing on one marketplace-local day.
+
+    Amazon keeps no stock history, so every inventory read writes today's row (the
+    lowest count wins: a day that touched 0 was a stock-out day). Forecasts use it to
+    tell "sold nothing" from "had nothing to sell". A day without a row is unknown.
+    """
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    available = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["listing_id", "date"]
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "date"], name="stockday_one_per_day")
+        ]
+
+    def __str__(self):
+        return f"{self.listing_id} {self.date}: {self.available}"
 
 
 class FxRate(models.Model):

@@ -222,6 +222,10 @@ class ProductResource(CatalogResource):
     lead_time_days = fields.Field(
         "lead_time_days", "lead_time_days", StrictIntegerWidget(), default=0
     )
+    transit_days = fields.Field("transit_days", "transit_days", StrictIntegerWidget())
+    min_order_quantity = fields.Field(
+        "min_order_quantity", "min_order_quantity", StrictIntegerWidget(), default=0
+    )
     active = fields.Field("active", "active", widgets.BooleanWidget(), default=True)
 
     class Meta(CatalogResource.Meta):
@@ -237,6 +241,8 @@ class ProductResource(CatalogResource):
             "case_pack",
             "supplier",
             "lead_time_days",
+            "transit_days",
+            "min_order_quantity",
         ]
 
 

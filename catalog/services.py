@@ -20,11 +20,13 @@ from catalog.models import (
     FxRate,
     InventoryLevel,
     Listing,
+    Location,
     Marketplace,
     ObservedSku,
     Product,
     SkuCost,
     SkuSource,
+    StockDay,
 )
 from catalog.resources import RESOURCES
 from catalog.tables import SellerCSV, SellerXLSX, TableError, table_read
@@ -483,6 +485,30 @@ def catalog_export(kind: str, filename: str = "") -> bytes:
 # --- Inventory writes ----------------------------------------------------------
 
 
+def stock_days_record(day: dt.date, available: dict[int, int]) -> None:
+    """Note `available` (listing id → sellable units) as seen on the marketplace-local
+    `day`; where the day already has a count, the lower one stays (a day that touched 0
+    is a stock-out day for the forecaster)."""
+    if not available:
+        return
+    seen = dict(
+        StockDay.objects.filter(date=day, listing_id__in=available).values_list(
+            "listing_id", "available"
+        )
+    )
+    StockDay.objects.bulk_create(
+        [
+            StockDay(
+                listing_id=listing_id, date=day, available=min(units, seen.get(listing_id, units))
+            )
+            for listing_id, units in available.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["listing", "date"],
+        update_fields=["available"],
+    )
+
+
 def inventory_level_set(
     *, actor, listing: Listing, location: str, values: dict, as_of, source: str, request=None
 ) -> InventoryLevel:
@@ -501,6 +527,8 @@ def inventory_level_set(
         level.as_of = as_of
         level.source = source
         level.save()
+        if location == Location.FBA:
+            stock_days_record(listing.marketplace.local_date(as_of), {listing.pk: level.available})
         audit_log_record(
             actor=actor,
             action="catalog.inventorylevel.update" if before else "catalog.inventorylevel.create",

@@ -102,6 +102,19 @@ def _orders_sync_age() -> dict:
     }
 
 
+def first_run(at: str | None, now=None):
+    """Now, or the next time the clock in TIME_ZONE shows `at` ("HH:MM")."""
+    now = now or timezone.now()
+    if not at:
+        return now
+    hour, minute = (int(part) for part in at.split(":"))
+    local = timezone.localtime(now)
+    run = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if run <= local:
+        run += dt.timedelta(days=1)
+    return run
+
+
 def schedules_apply(using: str = DEFAULT_DB_ALIAS) -> dict:
     """Make django-q2's schedules match `config.schedules.SCHEDULES`.
 
@@ -125,7 +138,9 @@ def schedules_apply(using: str = DEFAULT_DB_ALIAS) -> dict:
             }
             current = existing.get(name)
             if current is None:
-                Schedule.objects.using(using).create(name=name, next_run=timezone.now(), **fields)
+                Schedule.objects.using(using).create(
+                    name=name, next_run=first_run(job.at), **fields
+                )
                 counts["created"] += 1
             elif any(getattr(current, key) != value for key, value in fields.items()):
                 for key, value in fields.items():

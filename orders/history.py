@@ -639,11 +639,13 @@ def inventory_summary(listing: HistoryListing, now: dt.datetime) -> dict:
     today = random.Random(f"{listing.marketplace}:{listing.seller_sku}:{now.date()}")
     rate = listing.demand * seasonality(now.date(), listing.category)
     sold_out = own.random() < 1 / 12 or stocked_out(listing, now.date())
-    cover = 0.0 if sold_out else own.uniform(8, 90) * today.uniform(0.85, 1.0)
+    # A seller reordering on a cycle of a few months against 2-3 months of lead time:
+    # from a week or two of cover to five months, with a shipment on its way when low.
+    cover = 0.0 if sold_out else own.uniform(10, 160) * today.uniform(0.85, 1.0)
     available = int(rate * cover)
     reserved = min(available, int(rate * today.uniform(0.2, 1.5)))
-    low = cover < 25
-    inbound_shipped = int(rate * own.uniform(30, 60)) if low else 0
+    low = cover < 70
+    inbound_shipped = int(rate * own.uniform(40, 90)) if low else 0
     inbound_working = int(rate * own.uniform(10, 30)) if low and own.random() < 0.5 else 0
     inbound_receiving = int(inbound_shipped * today.uniform(0, 0.3)) if low else 0
     unfulfillable = int(today.random() < 0.3) * today.randint(1, 4)
@@ -659,8 +661,8 @@ def inventory_summary(listing: HistoryListing, now: dt.datetime) -> dict:
             "inboundReceivingQuantity": inbound_receiving,
             "reservedQuantity": {
                 "totalReservedQuantity": reserved,
-                "pendingCustomerOrderQuantity": reserved,
-                "pendingTransshipmentQuantity": 0,
+                "pendingCustomerOrderQuantity": reserved - reserved // 3,
+                "pendingTransshipmentQuantity": reserved // 3,
                 "fcProcessingQuantity": 0,
             },
             "researchingQuantity": {

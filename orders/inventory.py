@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import InventoryLevel, InventorySource, Listing, Location, SkuSource
-from catalog.services import sku_observe
+from catalog.services import sku_observe, stock_days_record
 from orders.models import SpApiConnection, SyncRun, SyncSource
 from orders.spapi import SpApiClient, SpApiError
 from orders.sync import iso, new_run, run_sync
@@ -56,6 +56,12 @@ def summary_quantities(summary: dict) -> dict:
         name: _count(details.get(key), f"{sku} {key}") for name, key in QUANTITIES.items()
     }
     quantities["reserved"] = _count(details.get("reservedQuantity"), f"{sku} reservedQuantity")
+    reserved = details.get("reservedQuantity")
+    reserved = reserved if isinstance(reserved, dict) else {}
+    quantities["reserved_transfer"] = sum(
+        _count(reserved.get(key), f"{sku} {key}")
+        for key in ("pendingTransshipmentQuantity", "fcProcessingQuantity")
+    )
     quantities["unfulfillable"] = _count(
         details.get("unfulfillableQuantity"), f"{sku} unfulfillableQuantity"
     )
@@ -173,7 +179,17 @@ def _write(marketplace, stock: dict, asins: dict, as_of) -> tuple[int, int, int]
         rows,
         update_conflicts=True,
         unique_fields=["listing", "location"],
-        update_fields=[*QUANTITIES, "reserved", "unfulfillable", "as_of", "source"],
+        update_fields=[
+            *QUANTITIES,
+            "reserved",
+            "reserved_transfer",
+            "unfulfillable",
+            "as_of",
+            "source",
+        ],
+    )
+    stock_days_record(
+        marketplace.local_date(as_of), {row.listing_id: row.available for row in rows}
     )
     inserted = sum(1 for row in rows if row.listing_id not in existing)
     return inserted, len(rows) - inserted, unmapped

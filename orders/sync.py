@@ -141,6 +141,10 @@ def _finish(run: SyncRun, status, error="", client=None):
         run.calls = client.stats.calls
         run.throttled = client.stats.throttled
     run.save()
+    if status != SyncStatus.SKIPPED:
+        from alerts.services import alerts_queue_evaluation
+
+        alerts_queue_evaluation()
 
 
 def run_sync(run, client, lock_name: str, work, expected=(SpApiError,)) -> SyncRun:

@@ -73,6 +73,21 @@ def recreate(server):
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(NAME)))
 
 
+def prepare(server, reseed=False) -> str:
+    """The large dataset's database, seeded when missing (or asked), else migrated."""
+    database_url = f"{server}/{NAME}"
+    if reseed or not database_ready(server):
+        print(f"seeding {NAME} (seed_demo --scale large; this takes a long while)")
+        recreate(server)
+        manage(database_url, "migrate", "--verbosity", "0")
+        seconds = manage(database_url, "seed_demo", "--scale", "large")
+        print(f"seeded in {seconds / 60:.1f} min")
+    else:
+        print(f"reusing {NAME} (--reseed to seed it afresh)")
+        manage(database_url, "migrate", "--verbosity", "0")
+    return database_url
+
+
 def manage(database_url, *args, env=None):
     started = time.perf_counter()
     subprocess.run(
@@ -259,15 +274,7 @@ def main(argv=None) -> int:
         print(f"Redis at {REDIS_DB} is needed for the cache: {exc}")
         return 1
 
-    if args.reseed or not database_ready(server):
-        print(f"seeding {NAME} (seed_demo --scale large; this takes a long while)")
-        recreate(server)
-        manage(database_url, "migrate", "--verbosity", "0")
-        seconds = manage(database_url, "seed_demo", "--scale", "large")
-        print(f"seeded in {seconds / 60:.1f} min")
-    else:
-        print(f"reusing {NAME} (--reseed to seed it afresh)")
-        manage(database_url, "migrate", "--verbosity", "0")
+    prepare(server, args.reseed)
     import psycopg
 
     with psycopg.connect(database_url) as conn:

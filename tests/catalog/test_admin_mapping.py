@@ -42,6 +42,7 @@ def test_admin_change_is_audited_with_inline_costs(owner_client, marketplaces):
         "title": "Mug",
         "case_pack": 12,
         "lead_time_days": 30,
+        "min_order_quantity": 0,
         "active": "on",
         "listings-TOTAL_FORMS": 0,
         "listings-INITIAL_FORMS": 0,
