@@ -1,17 +1,16 @@
 from django.urls import path
 
-from accounts.pages import NotBuiltPage
+from alerts import apis, views
 
 urlpatterns = [
-    path(
-        "alerts/",
-        NotBuiltPage.as_view(
-            title="Alerts",
-            nav="alerts",
-            issue=8,
-            summary="Stock-outs coming, reorders due, stale data and failing syncs, with the "
-            "numbers behind each.",
-        ),
-        name="alerts",
-    ),
+    path("alerts/", views.alerts_page, name="alerts"),
+    path("alerts/ack", views.alerts_ack, name="alerts-ack-page"),
+    path("alerts/run", views.alerts_run, name="alerts-run-page"),
+    path("alerts/settings/", views.alert_settings_page, name="alert-settings"),
+    path("alerts/settings/webhook-test", views.webhook_test_page, name="alert-webhook-test-page"),
+    path("api/alerts", apis.AlertListApi.as_view(), name="alerts-list"),
+    path("api/alerts/ack", apis.AlertAckApi.as_view(), name="alerts-ack"),
+    path("api/alerts/run", apis.AlertRunApi.as_view(), name="alerts-run"),
+    path("api/alerts/settings", apis.AlertSettingsApi.as_view(), name="alerts-settings"),
+    path("api/alerts/webhook-test", apis.WebhookTestApi.as_view(), name="alerts-webhook-test"),
 ]

@@ -27,13 +27,19 @@ def shell(request):
         return {}
     period, filter_problems = period_from_query(request.GET)
     query = period.query()
+    from alerts.models import AlertEvent, AlertStatus
+
+    open_alerts = AlertEvent.objects.filter(status=AlertStatus.OPEN).count()
     nav = []
     for key, label, url_name, owner_only in NAVIGATION:
         if owner_only and not user.is_owner:
             continue
         url = reverse(url_name)
         # Admin has its own filters; every dashboard page keeps the shared one.
-        nav.append({"key": key, "label": label, "url": url if key == "admin" else f"{url}?{query}"})
+        item = {"key": key, "label": label, "url": url if key == "admin" else f"{url}?{query}"}
+        if key == "alerts":
+            item["count"] = open_alerts
+        nav.append(item)
     return {
         "nav_items": nav,
         "marketplaces": list(Marketplace.objects.active().values_list("code", "name")),

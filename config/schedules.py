@@ -18,6 +18,8 @@ class Job:
     schedule_type: str
     minutes: int | None = None
     kwargs: dict = field(default_factory=dict)
+    # "HH:MM" in TIME_ZONE: the first run's time of day (a daily job then keeps it).
+    at: str | None = None
 
 
 SCHEDULES = [
@@ -42,4 +44,12 @@ SCHEDULES = [
     Job("ads-collect", "ads.tasks.ads_collect_all", Schedule.MINUTES, minutes=30),
     # Campaigns, ad groups, product ads, keywords and targets (names, states, bids).
     Job("ads-entities", "ads.tasks.ads_entities_all", Schedule.DAILY),
+    # Demand forecasts of every listing (backtest, model choice, bands), nightly once the
+    # day is over in most marketplaces; the restock plan reads the latest.
+    Job("forecast-compute", "forecasting.tasks.forecast_compute_all", Schedule.DAILY, at="03:30"),
+    # Alert rules hourly (and after each sync); webhooks retried; the daily e-mails.
+    Job("alerts-evaluate", "alerts.tasks.alerts_evaluate_task", Schedule.HOURLY),
+    Job("alerts-webhooks", "alerts.tasks.webhooks_deliver", Schedule.MINUTES, minutes=5),
+    Job("alerts-digest", "alerts.tasks.alerts_digest", Schedule.DAILY, at="07:00"),
+    Job("alerts-summary", "alerts.tasks.daily_summary", Schedule.DAILY, at="07:05"),
 ]

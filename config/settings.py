@@ -284,6 +284,36 @@ DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=6 * 3600)
 # waits. Off: each view is computed by its first reader.
 DASHBOARD_WARM = env.bool("DASHBOARD_WARM", default=True)
 
+# --- Forecasts and restock ---------------------------------------------------------
+# Days of daily history each forecast sees, and how far it looks ahead (30/60/90 shown).
+FORECAST_HISTORY_DAYS = env.int("FORECAST_HISTORY_DAYS", default=3 * 365)
+FORECAST_HORIZON = 90
+# Processes for a forecast run; 0: one per core.
+FORECAST_WORKERS = env.int("FORECAST_WORKERS", default=0)
+# Runs whose daily forecasts are kept (older runs keep their summary and timings).
+FORECAST_KEEP_RUNS = env.int("FORECAST_KEEP_RUNS", default=14)
+# Chance of not running out before the next delivery arrives (safety stock).
+RESTOCK_SERVICE_LEVEL = env.float("RESTOCK_SERVICE_LEVEL", default=0.95)
+if not 0.5 <= RESTOCK_SERVICE_LEVEL < 1:
+    raise ImproperlyConfigured("RESTOCK_SERVICE_LEVEL must be at least 0.5 and below 1.")
+# Lead time = the product's production days + transit + Amazon receiving. Transit is the
+# product's own where set, else this.
+RESTOCK_TRANSIT_DAYS = env.int("RESTOCK_TRANSIT_DAYS", default=30)
+RESTOCK_RECEIVING_DAYS = env.int("RESTOCK_RECEIVING_DAYS", default=10)
+# Days until units already inbound to Amazon (working, shipped, receiving) are sellable.
+RESTOCK_INBOUND_DAYS = env.int("RESTOCK_INBOUND_DAYS", default=14)
+# How often the seller places orders: an order covers lead time plus this.
+RESTOCK_REVIEW_DAYS = env.int("RESTOCK_REVIEW_DAYS", default=14)
+# Stock (on hand, inbound and ordered) covering more days of forecast demand than this
+# is flagged overstocked (storage fees, aged inventory surcharges).
+RESTOCK_OVERSTOCK_DAYS = env.int("RESTOCK_OVERSTOCK_DAYS", default=180)
+
+# --- Alerts ------------------------------------------------------------------------------
+# Evaluate the alert rules after every sync (besides the hourly schedule).
+ALERTS_AFTER_SYNC = env.bool("ALERTS_AFTER_SYNC", default=True)
+# Where the app is reached: links in alert e-mails and webhooks.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
 # --- Static files -----------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / (env.str("STATIC_ROOT", default="") or VAR_DIR / "static")

@@ -40,6 +40,8 @@ def pytest_configure(config):
     # Tasks run synchronously here: a warm-up after every rollup change would only slow
     # the tests down (tests/orders/test_dashboard_api.py runs it on purpose).
     settings.DASHBOARD_WARM = False
+    # Alert evaluation after every sync likewise (tests/alerts run it on purpose).
+    settings.ALERTS_AFTER_SYNC = False
     from django_q.conf import Conf
 
     Conf.SYNC = True

@@ -91,6 +91,29 @@ RULES = {
     # Without ?sku= the series has nothing to show: 400 says so.
     "ads-sku-timeseries": ({}, {"anon": 401, "partner": 400, "owner": 400}),
     "amazon-report": ({}, API),
+    # Forecasts and restock: partners read; the what-if plan is a read too (POST, stores
+    # nothing); running forecasts is the owner's button (POST only).
+    "forecast-run": ({}, {"anon": LOGIN, "partner": 403, "owner": 405}),
+    "forecast-total": ({}, API),
+    "forecast-sku": ({"sku": "NOPE"}, {"anon": 401, "partner": 404, "owner": 404}),
+    "forecast-top-skus": ({}, API),
+    "forecast-accuracy": ({}, API),
+    "forecast-restock-plan": ({}, API),
+    "restock-what-if": ({}, {"anon": 401, "partner": 405, "owner": 405}),
+    "inventory-restock": ({}, API),
+    "restock-actions-total": ({}, API),
+    "restock-actions-sku": ({"sku": "NOPE"}, {"anon": 401, "partner": 404, "owner": 404}),
+    "restock-purchase-order": ({}, API),
+    # Alerts: partners read them; acknowledging, running and settings are the owner's.
+    "alerts-ack-page": ({}, {"anon": LOGIN, "partner": 403, "owner": 405}),
+    "alerts-run-page": ({}, {"anon": LOGIN, "partner": 403, "owner": 405}),
+    "alert-settings": ({}, OWNER_PAGE),
+    "alert-webhook-test-page": ({}, {"anon": LOGIN, "partner": 403, "owner": 405}),
+    "alerts-list": ({}, API),
+    "alerts-ack": ({}, {"anon": 401, "partner": 403, "owner": 405}),
+    "alerts-run": ({}, {"anon": 401, "partner": 403, "owner": 405}),
+    "alerts-settings": ({}, OWNER_API),
+    "alerts-webhook-test": ({}, {"anon": 401, "partner": 403, "owner": 405}),
     "ads-sku-cost": ({}, OWNER_API),
     "ads-sku-cost-delete": ({"sku": "NOPE"}, {"anon": 401, "partner": 403, "owner": 405}),
 }
@@ -149,10 +172,24 @@ def test_role_matrix(name, clients, marketplaces):
     assert got == expected, url
 
 
+def _webhook_delivery():
+    from django.utils import timezone
+
+    from alerts.models import AlertEvent, WebhookDelivery
+
+    WebhookDelivery.objects.create(
+        event=AlertEvent.objects.order_by("pk").first(),
+        url="https://hooks.example.com/x",
+        payload={"text": "x"},
+        next_try_at=timezone.now(),
+    )
+
+
 def _admin_urls(owner, partner):
     """One URL per admin view of every registered model, with a real object."""
     AuditLogEntry.objects.create(actor=owner, actor_email=owner.email, action="test.seed")
     call_command("seed_demo", "--days", "45", stdout=io.StringIO())  # every catalog model
+    _webhook_delivery()  # the demo has no webhook to deliver to
     urls = [reverse("admin:index")]
     for model in admin.site._registry:
         info = (model._meta.app_label, model._meta.model_name)

@@ -56,7 +56,13 @@ def _table_counts():
     }
 
 
-def test_seed_demo_is_idempotent_and_deterministic():
+def test_seed_demo_is_idempotent_and_deterministic(monkeypatch):
+    # The demo imports what the sandbox serves up to now: with the clock running, an order
+    # that turned old enough between the two runs would be new data, not a second seeding.
+    from django.utils import timezone
+
+    frozen = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: frozen)
     out = io.StringIO()
     call_command("seed_demo", "--seed", "7", "--days", "30", stdout=out)
     first = _table_counts()
@@ -98,3 +104,16 @@ def test_seed_demo_keeps_an_existing_owner():
     call_command("seed_demo", "--days", "45", stdout=io.StringIO())
     real.refresh_from_db()
     assert real.role == Role.OWNER
+
+
+def test_a_job_with_a_time_of_day_first_runs_then(settings):
+    import datetime as dt
+
+    from config.services import first_run
+
+    settings.TIME_ZONE = "UTC"
+    before = dt.datetime(2026, 11, 22, 2, 0, tzinfo=dt.UTC)
+    after = dt.datetime(2026, 11, 22, 4, 0, tzinfo=dt.UTC)
+    assert first_run("03:30", now=before) == dt.datetime(2026, 11, 22, 3, 30, tzinfo=dt.UTC)
+    assert first_run("03:30", now=after) == dt.datetime(2026, 11, 23, 3, 30, tzinfo=dt.UTC)
+    assert first_run(None, now=after) == after
