@@ -78,7 +78,7 @@ import pandas as pd
 
 from forecasting import methods as m
 
-ENGINE_VERSION = "1.3"
+ENGINE_VERSION = "1.4"
 HORIZONS = (30, 60, 90)
 LOW_HISTORY_DAYS = 28
 
@@ -112,10 +112,21 @@ BASE_CANDIDATES = (
     *(f"robust{d}" for d in LEVEL_WINDOWS),
     "global",
 )
-CANDIDATES = (*BASE_CANDIDATES, "combo")
-# One-sided 5% level, Bonferroni-corrected for the candidates a series' best was picked from:
-# the best of 15 candidates on 84 lumpy days beats the default at an uncorrected 5% by luck.
-OVERRIDE_Z = float(NormalDist().inv_cdf(1 - 0.05 / (len(BASE_CANDIDATES))))
+# Last year's season: only where the shop has a year of history before every backtest origin
+# (a candidate the backtest cannot judge is never offered).
+YEAR = 364  # 52 weeks: the same weekday a year earlier
+YEARLY_WINDOWS = (28, 91)
+YEARLY_SMOOTH = 28  # days around last year's date whose mean is its demand (4 whole weeks)
+YEARLY_PRIOR_UNITS = 28.0  # a SKU's own season counts as much as the shop's after 28 units
+CANDIDATES = (*BASE_CANDIDATES, *(f"yearly{d}" for d in YEARLY_WINDOWS), "combo")
+
+
+def _override_z(candidates: int) -> float:
+    """One-sided 5% level, Bonferroni-corrected for the candidates a series' best was picked
+    from: the best of 15 candidates on 84 lumpy days beats the default at 5% by luck."""
+    return float(NormalDist().inv_cdf(1 - 0.05 / candidates))
+
+
 GROWTH_BOUNDS = (0.25, 4.0)  # sanity guard on the shop-wide growth factor, not a tuning knob
 
 
@@ -207,6 +218,10 @@ class Pooled:
     profile: dict = field(default_factory=dict)
     outlook: dict = field(default_factory=dict)
     history: dict = field(default_factory=dict)
+    # {origin date: {window days: ratio per step}}: the shop's demand on the same days a year
+    # earlier (a 28-day mean around each) over its mean in the window before that origin a
+    # year earlier; only origins with a whole year of shop history behind them
+    yearly: dict = field(default_factory=dict)
 
     def growth(self, end, days: int, steps: int) -> np.ndarray | None:
         """Shop-wide forecast / the shop's mean over the last `days` days: the factor that
@@ -249,7 +264,49 @@ def _pooled_compute(series: Mapping, ends: set, horizon: int) -> Pooled:
         outlook = _aggregate_outlook(y, steps)
         if outlook is not None:
             pooled.outlook[end] = outlook
+        ratios = yearly_ratios(total[:cut], steps)
+        if ratios:
+            pooled.yearly[end] = ratios
     return pooled
+
+
+def _around(y: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """The mean of y over YEARLY_SMOOTH days around each centre (cut at y's end)."""
+    cum = np.concatenate([[0.0], np.cumsum(y)])
+    lo = np.clip(centres - YEARLY_SMOOTH // 2, 0, len(y))
+    hi = np.clip(centres + YEARLY_SMOOTH // 2, 0, len(y))
+    return (cum[hi] - cum[lo]) / np.maximum(hi - lo, 1)
+
+
+def yearly_ratios(y: np.ndarray, steps: int) -> dict:
+    """{window days: ratio per step 1..steps}: demand on the same day a year earlier (the
+    mean of the 28 days around it, so weekdays and single orders wash out) over the mean
+    demand of the `window` days that ended on the origin's date a year earlier. Times a
+    recent rate over the same window, it is that rate carried through last year's season
+    (Q4, Prime Day, summer goods). {} when y holds less than a year before the window."""
+    t = len(y)  # the origin: y's days are 0..t-1
+    out = {}
+    for days in YEARLY_WINDOWS:
+        base_end = t - YEAR
+        if base_end - days - YEARLY_SMOOTH // 2 < 0:
+            continue
+        base = y[base_end - days : base_end].mean()
+        if base <= 0:
+            continue
+        out[days] = _around(y, base_end + np.arange(steps)) / base
+    return out
+
+
+def own_yearly_ratio(y: np.ndarray, o: int, days: int, steps: int, shop: np.ndarray):
+    """A series' own ratio as in yearly_ratios, shrunk toward the shop's: its units a year
+    earlier around each target day and in the base window, plus YEARLY_PRIOR_UNITS pseudo-
+    units at the shop's ratio. A series without a year before the window has the shop's."""
+    base_end = o - YEAR
+    if base_end - days < 0:
+        return shop
+    base = y[base_end - days : base_end].mean() * YEARLY_SMOOTH  # units in 28 base-rate days
+    around = _around(y[:o], base_end + np.arange(steps)) * YEARLY_SMOOTH
+    return (around + YEARLY_PRIOR_UNITS * shop) / (base + YEARLY_PRIOR_UNITS)
 
 
 def _aggregate_outlook(y: np.ndarray, steps: int) -> np.ndarray | None:
@@ -510,7 +567,7 @@ def _candidate_paths(
     """Every candidate's point forecast from each origin: {method: {origin: path}}."""
     global_rates = global_rates or {}
     n = len(y)
-    paths = {name: {} for name in BASE_CANDIDATES}
+    paths = {name: {} for name in (*BASE_CANDIDATES, *(f"yearly{d}" for d in YEARLY_WINDOWS))}
     croston = m.croston_states(y, valid)
     tsb = m.tsb_states(y, valid)
     for o in origins:
@@ -537,6 +594,11 @@ def _candidate_paths(
             paths[f"pooled{days}"][o] = level * shape * (1.0 if growth is None else growth)
             regular = m.deseasonalised_level(capped[window], valid[window], dow[window], profile_r)
             paths[f"robust{days}"][o] = (regular + excess) * profile_r[future_dow]
+        season = pooled.yearly.get(origin_date, {})
+        for days in YEARLY_WINDOWS:
+            if days in season:
+                ratio = own_yearly_ratio(filled, o, days, steps, season[days])
+                paths[f"yearly{days}"][o] = paths[f"robust{days}"][o] * ratio
         rate = global_rates.get(origin_date)
         if rate is not None:
             paths["global"][o] = rate * shape
@@ -550,6 +612,9 @@ def _candidate_paths(
     for o in origins:
         paths["ets"][o] = ets.get(o, paths[fallback][o])
         paths["global"].setdefault(o, paths[fallback][o])
+    for days in YEARLY_WINDOWS:
+        if len(paths[f"yearly{days}"]) < len(origins):  # not judged from every origin: none
+            del paths[f"yearly{days}"]
     for name in paths:
         for o in paths[name]:
             paths[name][o] = np.clip(np.nan_to_num(paths[name][o]), 0, None)
@@ -872,7 +937,17 @@ def _choose(preps: dict) -> dict:
     ready = {k: p for k, p in preps.items() if p.done is None}
     if not ready:
         return {}
-    scores = {k: {c: _score(p.backtest[c], p) for c in BASE_CANDIDATES} for k, p in ready.items()}
+    yearly = (f"yearly{d}" for d in YEARLY_WINDOWS)
+    seasonal = [c for c in yearly if any(c in p.backtest for p in ready.values())]
+    offered = (*BASE_CANDIDATES, *seasonal)
+    for p in ready.values():
+        for days in YEARLY_WINDOWS:
+            name = f"yearly{days}"
+            if name in offered and name not in p.backtest:  # its base window sold nothing
+                p.backtest[name] = p.backtest[f"robust{days}"]
+                p.final[name] = p.final[f"robust{days}"]
+    override_z = _override_z(len(offered))
+    scores = {k: {c: _score(p.backtest[c], p) for c in offered} for k, p in ready.items()}
     classes = {}
     for k, p in ready.items():
         classes.setdefault(p.cls, []).append(k)
@@ -880,8 +955,8 @@ def _choose(preps: dict) -> dict:
     everyone = list(ready)
     choice = {}
     for cls, keys in {**{"*": everyone}, **pools}.items():
-        mean = {c: np.mean([scores[k][c] for k in keys]) for c in BASE_CANDIDATES}
-        members = sorted(BASE_CANDIDATES, key=lambda c: mean[c])[:COMBO_SIZE]
+        mean = {c: np.mean([scores[k][c] for k in keys]) for c in offered}
+        members = sorted(offered, key=lambda c: mean[c])[:COMBO_SIZE]
         combo = np.mean([_score(_mix(ready[k].backtest, members), ready[k]) for k in keys])
         best = min(mean, key=mean.get)
         choice[cls] = ("combo", members) if combo < mean[best] else (best, members)
@@ -896,7 +971,7 @@ def _choose(preps: dict) -> dict:
         if best != default and own[best] < own[default]:
             d = np.abs(p.backtest[default] - p.actual) - np.abs(p.backtest[best] - p.actual)
             gain = _window_loss(p.backtest[default], p) - _window_loss(p.backtest[best], p)
-            if _dm_statistic(d, p.windows) > OVERRIDE_Z and (gain > 0).all():
+            if _dm_statistic(d, p.windows) > override_z and (gain > 0).all():
                 method = best
         out[k] = (method, {c: _metrics(p.backtest[c], p) for c in own})
     return out

@@ -255,6 +255,67 @@ def test_global_model_learns_growth_across_series():
     assert error["global"] < error["weekday_rate91"] / 2
 
 
+def _peak(t):
+    """Demand doubles for a few weeks around day 330 of every year (a Q4 peak)."""
+    return 1 + np.exp(-((((np.asarray(t) % engine.YEAR) - 330) / 15.0) ** 2))
+
+
+def _seasonal_shop(days, skus=40, seed=12):
+    rng = np.random.default_rng(seed)
+    rates = {i: rng.uniform(2, 20) for i in range(skus)}
+    return {i: series(rng.poisson(rates[i] * _peak(np.arange(days)))) for i in rates}, rates
+
+
+def test_yearly_ratios_read_last_years_season_against_last_years_base():
+    y = np.ones(800)
+    base_end = 800 - engine.YEAR  # the origin's date a year earlier
+    y[base_end + 20 : base_end + 48] = 3.0  # last year, 20..47 days after that date
+    ratios = engine.yearly_ratios(y, 90)
+    assert set(ratios) == set(engine.YEARLY_WINDOWS)
+    r = ratios[28]
+    assert r[34] == pytest.approx(3.0)  # the 28 days around day 34 are all in the peak
+    assert r[20] == pytest.approx(2.0)  # around day 20: half peak, half not
+    assert r[0] == pytest.approx(1.0) and r[80] == pytest.approx(1.0)
+    y[base_end - 28 : base_end] = 2.0  # a base window twice as busy halves every ratio
+    assert engine.yearly_ratios(y, 90)[28][34] == pytest.approx(1.5)
+    assert engine.yearly_ratios(np.ones(400), 90) == {}  # under a year before the window
+
+
+def test_own_yearly_ratio_leans_on_the_shop_until_the_series_has_units():
+    shop = np.full(30, 2.0)
+    young = np.ones(300)
+    assert engine.own_yearly_ratio(young, 300, 28, 30, shop) is shop  # no year before
+    idle = np.zeros(800)
+    assert np.allclose(engine.own_yearly_ratio(idle, 800, 28, 30, shop), 2.0)
+    busy = np.full(800, 50.0)  # flat at 50 a day: its own ratio 1 outweighs the shop's 2
+    r = engine.own_yearly_ratio(busy, 800, 28, 30, shop)
+    assert np.allclose(r, (1400 + 28 * 2) / (1400 + 28))
+
+
+def test_a_yearly_season_is_forecast_once_there_is_a_year_of_history():
+    """Two and a half years of a shop with a yearly peak, forecast from just before it: the
+    yearly candidates carry last year's peak; the recent rates cannot know it."""
+    days = 2 * engine.YEAR + 300  # the origin 30 days before the peak's centre
+    data, rates = _seasonal_shop(days)
+    out = forecast_many(data, 60, keep_paths=True)
+    future = _peak(np.arange(days, days + 60))
+    truth = {i: rates[i] * future.sum() for i in data}
+    error = {
+        c: np.median([abs(out[i].paths[c].sum() / truth[i] - 1) for i in data])
+        for c in ("yearly28", "robust28")
+    }
+    assert error["yearly28"] < 0.1
+    assert error["yearly28"] < error["robust28"] / 2
+    chosen = np.median([abs(out[i].mean.sum() / truth[i] - 1) for i in data])
+    assert chosen < error["robust28"]
+
+
+def test_no_yearly_candidate_without_a_year_of_history():
+    data, _ = _seasonal_shop(engine.YEAR + 100)
+    out = forecast_many(data, 28, keep_paths=True)
+    assert not any(name.startswith("yearly") for fc in out.values() for name in fc.paths)
+
+
 def test_workers_give_the_same_forecasts_as_one_process():
     rng = np.random.default_rng(7)
     data = {f"s{i}": series(rng.poisson(rng.uniform(1, 5), 120)) for i in range(60)}
