@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from accounts.admin import ReadOnlyAdmin
 from alerts.models import AlertEvent, WebhookDelivery
@@ -15,3 +16,5 @@ class AlertEventAdmin(ReadOnlyAdmin):
 class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_display = ["event", "status", "attempts", "next_try_at", "sent_at", "last_error"]
     list_filter = ["status"]
+    # Django 6 reads a URL without a scheme as https; say so now (and drop the warning)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
