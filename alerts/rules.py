@@ -8,6 +8,7 @@ bad, on the rule's own scale) so an acknowledged event can tell when it got wors
 """
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
 from django.urls import reverse
@@ -246,19 +247,24 @@ def ads(ctx: Context):
     for market in ctx.marketplaces:
         period, rows = _ads_rows(ctx, market)
         span = f"{period.start} – {period.end}"
+        attribution = f"{reverse('ads-attribution')}?marketplace={market.code}"
         for row in rows:
             spend = row["ad_spend"]
             if not spend:
                 continue
-            subject = f"{market.code} {row['sku']}"
+            # what the three ads conditions of one SKU have in common
+            condition = functools.partial(
+                Condition,
+                rule="ads",
+                severity=Severity.WARNING,
+                subject=f"{market.code} {row['sku']}",
+                marketplace_id=market.pk,
+            )
             base = {"period": span, "ad_spend": spend, "ad_sales": row["ad_sales"]}
             acos, even = row["acos"], row["break_even_acos"]
             if acos is not None and even is not None and acos > even:
-                yield Condition(
-                    rule="ads",
+                yield condition(
                     key=f"acos:{market.code}:{row['sku']}",
-                    severity=Severity.WARNING,
-                    subject=subject,
                     message=(
                         f"{row['sku']} on {market.code}: ACOS {acos:.0%} above its break-even "
                         f"{even:.0%} over {span} ({spend:.2f} spent for {row['ad_sales']:.2f} "
@@ -267,15 +273,11 @@ def ads(ctx: Context):
                     numbers={**base, "acos": acos, "break_even_acos": even},
                     level=(acos - even) * 100,
                     step=10,
-                    marketplace_id=market.pk,
-                    link=f"{reverse('ads-attribution')}?marketplace={market.code}",
+                    link=attribution,
                 )
             if not row["ad_sales"] and spend >= threshold:
-                yield Condition(
-                    rule="ads",
+                yield condition(
                     key=f"waste:{market.code}:{row['sku']}",
-                    severity=Severity.WARNING,
-                    subject=subject,
                     message=(
                         f"{row['sku']} on {market.code}: {spend:.2f} of ad spend and no ad "
                         f"sales over {span} (threshold {threshold:.2f})."
@@ -283,16 +285,12 @@ def ads(ctx: Context):
                     numbers={**base, "threshold": threshold},
                     level=spend,
                     step=threshold,
-                    marketplace_id=market.pk,
-                    link=f"{reverse('ads-attribution')}?marketplace={market.code}",
+                    link=attribution,
                 )
             planned = plan.get((market.code, row["sku"]))
             if planned and _runs_out_first(planned):
-                yield Condition(
-                    rule="ads",
+                yield condition(
                     key=f"ads_stockout:{planned['listing_id']}",
-                    severity=Severity.WARNING,
-                    subject=subject,
                     message=(
                         f"{row['sku']} on {market.code}: {spend:.2f} of ad spend over {span} "
                         f"while stock is likely to run out on {planned['stockout_date']} "
@@ -307,7 +305,6 @@ def ads(ctx: Context):
                     },
                     level=planned["stockout_probability"] * 100,
                     step=20,
-                    marketplace_id=market.pk,
                     listing_id=planned["listing_id"],
                     link=_restock_link(planned),
                 )
