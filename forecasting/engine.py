@@ -118,7 +118,11 @@ YEAR = 364  # 52 weeks: the same weekday a year earlier
 YEARLY_WINDOWS = (28, 91)
 YEARLY_SMOOTH = 28  # days around last year's date whose mean is its demand (4 whole weeks)
 YEARLY_PRIOR_UNITS = 28.0  # a SKU's own season counts as much as the shop's after 28 units
-CANDIDATES = (*BASE_CANDIDATES, *(f"yearly{d}" for d in YEARLY_WINDOWS), "combo")
+
+
+def _yearly_names() -> tuple:
+    """The yearly candidates' names (read at call time: a bench empties YEARLY_WINDOWS)."""
+    return tuple(f"yearly{d}" for d in YEARLY_WINDOWS)
 
 
 def _override_z(candidates: int) -> float:
@@ -567,7 +571,7 @@ def _candidate_paths(
     """Every candidate's point forecast from each origin: {method: {origin: path}}."""
     global_rates = global_rates or {}
     n = len(y)
-    paths = {name: {} for name in (*BASE_CANDIDATES, *(f"yearly{d}" for d in YEARLY_WINDOWS))}
+    paths = {name: {} for name in (*BASE_CANDIDATES, *_yearly_names())}
     croston = m.croston_states(y, valid)
     tsb = m.tsb_states(y, valid)
     for o in origins:
@@ -937,8 +941,7 @@ def _choose(preps: dict) -> dict:
     ready = {k: p for k, p in preps.items() if p.done is None}
     if not ready:
         return {}
-    yearly = (f"yearly{d}" for d in YEARLY_WINDOWS)
-    seasonal = [c for c in yearly if any(c in p.backtest for p in ready.values())]
+    seasonal = [c for c in _yearly_names() if any(c in p.backtest for p in ready.values())]
     offered = (*BASE_CANDIDATES, *seasonal)
     for p in ready.values():
         for days in YEARLY_WINDOWS:
